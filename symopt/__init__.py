@@ -1,0 +1,18 @@
+"""symopt: evolutionary search for neural-network optimizers.
+
+The public API:
+
+* :mod:`symopt.dsl`: programs (``parse``, ``to_source``, ``builtin``, ``reduce``,
+  ``program_hash``);
+* :func:`to_optax`: a program as an ``optax.GradientTransformation``.
+
+Example:
+    >>> import symopt
+    >>> opt = symopt.to_optax(symopt.dsl.builtin("lion"), learning_rate=1.0)
+"""
+
+from symopt import dsl
+from symopt.optax_adapter import to_optax
+
+__all__ = ["dsl", "to_optax"]
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""``python -m symopt.cli``: the same as the ``symopt`` command."""
+
+import sys
+
+from symopt.cli import main
+
+sys.exit(main())

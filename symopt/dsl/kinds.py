@@ -1,0 +1,165 @@
+"""Kinds and validity: abstract execution of a program over value kinds.
+
+Before any training a program is run once over *kinds* instead of values
+(paper section 2.2, SPEC section 5): ``w``, ``g`` and the state slots are
+tensors, ``lr`` and every constant are scalars, and each statement's kind
+follows from its function's entry in :data:`~symopt.dsl.functions.FUNCTIONS`.
+Kinds are flow-sensitive: ``lr = g * 2`` makes ``lr`` a tensor from there on.
+
+Example:
+    >>> from symopt.dsl.program import Const, Program, Statement, Var
+    >>> p = Program((Statement("update", "mul", (Var("g"), Const(0.1))),), state=())
+    >>> is_valid(p)
+    True
+    >>> kinds_before(p, 1)["update"]
+    'tensor'
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from symopt.dsl.errors import InvalidProgram
+from symopt.dsl.functions import FUNCTIONS
+from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement
+
+__all__ = ["Kind", "validate", "is_valid", "kinds_before"]
+
+Kind = Literal["tensor", "scalar"]
+
+
+def validate(program: Program) -> None:
+    """Checks that ``program`` can run; returns nothing when it can.
+
+    Args:
+        program: the program to check.
+
+    Raises:
+        InvalidProgram: on the first fault, with the offending statement's index
+            (``None`` for faults of the signature or of a never-assigned output):
+            an unknown function, a wrong argument count, a read before
+            assignment, an argument of the wrong kind, an output that is never
+            assigned or not a tensor, a state slot returning a scalar, or state
+            names that repeat or clash with ``w``, ``g``, ``lr``.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("update", "global_norm", (Var("g"),)),), state=())
+        >>> try:
+        ...     validate(p)
+        ... except InvalidProgram as error:
+        ...     print(error.index, error.reason)
+        0 the update 'update' must be a tensor, got a scalar
+    """
+    env = _abstract_run(program, len(program))
+    if program.output not in env:
+        raise InvalidProgram(f"the output {program.output!r} is never assigned")
+    if env[program.output] != "tensor":
+        raise InvalidProgram(
+            f"the update {program.output!r} must be a tensor, got a scalar",
+            _last_write(program, program.output),
+        )
+    for slot in program.state:
+        if env[slot] != "tensor":
+            raise InvalidProgram(
+                f"state slot {slot!r} must return a tensor, got a scalar",
+                _last_write(program, slot),
+            )
+
+
+def is_valid(program: Program) -> bool:
+    """Whether :func:`validate` accepts ``program``.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> is_valid(Program((Statement("update", "sign", (Var("x"),)),), state=()))
+        False
+    """
+    try:
+        validate(program)
+    except InvalidProgram:
+        return False
+    return True
+
+
+def kinds_before(program: Program, index: int) -> dict[str, Kind]:
+    """The variables defined just before statement ``index``, with their kinds.
+
+    Only the statements before ``index`` are checked, so a program being edited
+    at ``index`` may be invalid further on.
+
+    Args:
+        program: the program.
+        index: a statement position, ``0 <= index <= len(program)``;
+            ``len(program)`` gives the variables at ``return``.
+
+    Returns:
+        Names in signature order (``w``, ``g``, state slots, ``lr``), then the
+        assigned names in order of first assignment.
+
+    Raises:
+        IndexError: if ``index`` is out of range.
+        InvalidProgram: if a statement before ``index`` is invalid.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("n", "global_norm", (Var("g"),)),), state=("m",))
+        >>> kinds_before(p, 1)
+        {'w': 'tensor', 'g': 'tensor', 'm': 'tensor', 'lr': 'scalar', 'n': 'scalar'}
+    """
+    if not 0 <= index <= len(program):
+        raise IndexError(f"statement index {index} is outside 0..{len(program)}")
+    return _abstract_run(program, index)
+
+
+def _abstract_run(program: Program, stop: int) -> dict[str, Kind]:
+    """Runs the first ``stop`` statements over kinds; the environment after them."""
+    _check_state_names(program.state)
+    env: dict[str, Kind] = {name: "tensor" for name in program.signature}
+    env["lr"] = "scalar"
+    for index, statement in enumerate(program.statements[:stop]):
+        env[statement.target] = _result_kind(statement, env, index)
+    return env
+
+
+def _check_state_names(state: tuple[str, ...]) -> None:
+    seen: set[str] = set()
+    for slot in state:
+        if slot in INPUTS:
+            raise InvalidProgram(f"state slot {slot!r} clashes with the input {slot!r}")
+        if slot in seen:
+            raise InvalidProgram(f"state slot {slot!r} is declared twice")
+        seen.add(slot)
+
+
+def _result_kind(statement: Statement, env: dict[str, Kind], index: int) -> Kind:
+    function = FUNCTIONS.get(statement.fn)
+    if function is None:
+        raise InvalidProgram(f"unknown function {statement.fn!r}", index)
+    if len(statement.args) != function.arity:
+        raise InvalidProgram(
+            f"{statement.fn} takes {function.arity} argument(s), got {len(statement.args)}", index
+        )
+    kinds = [_arg_kind(arg, env, index) for arg in statement.args]
+    for position, (wanted, got) in enumerate(zip(function.arg_kinds, kinds), start=1):
+        if wanted != "any" and wanted != got:
+            raise InvalidProgram(
+                f"{statement.fn} argument {position} must be a {wanted}, got a {got}", index
+            )
+    if function.result == "broadcast":
+        return "tensor" if "tensor" in kinds else "scalar"
+    return function.result
+
+
+def _arg_kind(arg: Arg, env: dict[str, Kind], index: int) -> Kind:
+    if isinstance(arg, Const):
+        return "scalar"
+    if arg.name not in env:
+        raise InvalidProgram(f"reads {arg.name!r} before it is assigned", index)
+    return env[arg.name]
+
+
+def _last_write(program: Program, name: str) -> int | None:
+    """Index of the last statement assigning ``name``; ``None`` if it is an unassigned input."""
+    writes = [i for i, statement in enumerate(program.statements) if statement.target == name]
+    return writes[-1] if writes else None

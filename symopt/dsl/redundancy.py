@@ -1,0 +1,239 @@
+"""Dataflow and redundancy: which statements and state slots reach the update.
+
+A program's step reads ``w``, ``g``, ``lr`` and the incoming state values, and
+returns the update and the outgoing state values, which become the next step's
+incoming ones. Liveness therefore has two levels:
+
+* within a step, a statement is live when its value reaches a live output;
+* across steps, a state slot is live when its incoming value reaches the
+  update, or the outgoing value of another live slot (the least fixpoint).
+  The outgoing value of a dead slot is never read, so what computes it is dead.
+
+The public code's redundancy pass stops at the first level, so the paper's
+Program 4 keeps ``m = cosh(update)``; this module removes it too.
+
+Example:
+    >>> from symopt.dsl.program import Const, Program, Statement, Var
+    >>> p = Program((
+    ...     Statement("update", "sign", (Var("m"),)),
+    ...     Statement("m", "interp", (Var("g"), Var("m"), Const(0.9))),
+    ...     Statement("v", "square", (Var("g"),)),
+    ... ))
+    >>> live_slots(p), redundant_count(p)
+    (('m',), 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Union
+
+from symopt.dsl.kinds import kinds_before, validate
+from symopt.dsl.program import Const, Program, Statement, Var
+
+__all__ = [
+    "Source",
+    "Dataflow",
+    "dataflow",
+    "Liveness",
+    "liveness",
+    "live_slots",
+    "reduce",
+    "redundant_count",
+    "depends_on_gradient",
+]
+
+Source = Union[int, Var, Const]
+"""Where a value comes from: the index of the statement that computed it, the
+incoming value of an input or state slot (``Var``), or a constant."""
+
+
+@dataclass(frozen=True)
+class Dataflow:
+    """One step's dataflow graph; statement order is a topological order.
+
+    Attributes:
+        args: for each statement, the source of each of its arguments.
+        returns: the sources of the returned values: the update, then each state
+            slot's outgoing value in declaration order (as ``Program.returns``).
+    """
+
+    args: tuple[tuple[Source, ...], ...]
+    returns: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """What reaches the update over any number of steps.
+
+    Attributes:
+        statements: indices of the live statements.
+        slots: the live state slots, in declaration order.
+        inputs: the incoming names (inputs and live slots) that live values read.
+    """
+
+    statements: frozenset[int]
+    slots: tuple[str, ...]
+    inputs: frozenset[str]
+
+
+def dataflow(program: Program) -> Dataflow:
+    """Resolves every read to the value it sees: the latest assignment, or the input.
+
+    Assumes a valid program (see :func:`~symopt.dsl.kinds.validate`).
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((
+        ...     Statement("g", "sign", (Var("g"),)),
+        ...     Statement("update", "abs", (Var("g"),)),
+        ... ))
+        >>> dataflow(p)
+        Dataflow(args=((Var(name='g'),), (0,)), returns=(1, Var(name='m'), Var(name='v')))
+    """
+    latest: dict[str, Source] = {}
+    args = []
+    for index, statement in enumerate(program.statements):
+        args.append(tuple(_resolve(arg, latest) for arg in statement.args))
+        latest[statement.target] = index
+    return Dataflow(tuple(args), tuple(_resolve(Var(name), latest) for name in program.returns))
+
+
+def liveness(program: Program) -> Liveness:
+    """The live statements and state slots of a valid program (see the module doc).
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((
+        ...     Statement("update", "sign", (Var("g"),)),
+        ...     Statement("m", "abs", (Var("m"),)),
+        ... ))
+        >>> liveness(p).slots, sorted(liveness(p).statements)
+        ((), [0])
+    """
+    flow = dataflow(program)
+    slot_sources = dict(zip(program.state, flow.returns[1:]))
+    live: tuple[str, ...] = ()
+    while True:  # grows monotonically, so it ends after at most len(state) rounds
+        statements, inputs = _reach(flow, [flow.returns[0], *(slot_sources[s] for s in live)])
+        grown = tuple(slot for slot in program.state if slot in inputs)
+        if grown == live:
+            return Liveness(statements, live, inputs)
+        live = grown
+
+
+def live_slots(program: Program) -> tuple[str, ...]:
+    """The state slots whose incoming value (transitively) reaches the update.
+
+    Raises:
+        InvalidProgram: if the program is invalid.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> live_slots(Program((Statement("update", "sign", (Var("v"),)),)))
+        ('v',)
+    """
+    validate(program)
+    return liveness(program).slots
+
+
+def reduce(program: Program) -> Program:
+    """An equivalent program without the statements that never reach the update.
+
+    Equivalent means the same update sequence for any inputs over any number of
+    steps. The state tuple and the output name are kept. A dead slot's returned
+    value may change, which nothing reads; if removing its last write would
+    leave it returning a live scalar of the same name, that scalar is renamed
+    (to ``<name>_<k>``) so the dead slot keeps returning a tensor.
+
+    Raises:
+        InvalidProgram: if the program is invalid.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((
+        ...     Statement("t", "exp", (Var("w"),)),
+        ...     Statement("update", "sign", (Var("g"),)),
+        ... ))
+        >>> [s.fn for s in reduce(p).statements]
+        ['sign']
+    """
+    validate(program)
+    live = liveness(program).statements
+    kept = program.with_changes(
+        statements=tuple(s for i, s in enumerate(program.statements) if i in live)
+    )
+    at_return = kinds_before(kept, len(kept))
+    scalar_slots = [slot for slot in program.state if at_return[slot] != "tensor"]
+    return _rename(kept, {slot: _fresh_name(kept, slot) for slot in scalar_slots})
+
+
+def redundant_count(program: Program) -> int:
+    """How many statements :func:`reduce` removes.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> redundant_count(Program((Statement("update", "sign", (Var("g"),)),)))
+        0
+    """
+    return len(program) - len(reduce(program))
+
+
+def depends_on_gradient(program: Program) -> bool:
+    """Whether the update, over steps, reads the incoming gradient ``g`` at all.
+
+    The test is structural: ``update = g - g`` counts as depending on ``g``.
+    A program that ignores ``g`` is pointless to train.
+
+    Raises:
+        InvalidProgram: if the program is invalid.
+
+    Example:
+        >>> from symopt.dsl.program import Const, Program, Statement, Var
+        >>> depends_on_gradient(Program((Statement("update", "mul", (Var("w"), Const(0.01))),)))
+        False
+    """
+    validate(program)
+    return "g" in liveness(program).inputs
+
+
+def _resolve(arg: Var | Const, latest: dict[str, Source]) -> Source:
+    return latest.get(arg.name, arg) if isinstance(arg, Var) else arg
+
+
+def _reach(flow: Dataflow, roots: Iterable[Source]) -> tuple[frozenset[int], frozenset[str]]:
+    """The statements and incoming names that the ``roots`` read, transitively."""
+    statements: set[int] = set()
+    inputs: set[str] = set()
+    stack = list(roots)
+    while stack:
+        source = stack.pop()
+        if isinstance(source, Var):
+            inputs.add(source.name)
+        elif isinstance(source, int) and source not in statements:
+            statements.add(source)
+            stack.extend(flow.args[source])
+    return frozenset(statements), frozenset(inputs)
+
+
+def _fresh_name(program: Program, base: str) -> str:
+    used = {*program.signature, program.output, *(s.target for s in program.statements)}
+    k = 1
+    while f"{base}_{k}" in used:
+        k += 1
+    return f"{base}_{k}"
+
+
+def _rename(program: Program, names: dict[str, str]) -> Program:
+    """Renames variables in the body only (not the signature nor the output)."""
+    if not names:
+        return program
+
+    def arg(a: Var | Const) -> Var | Const:
+        return Var(names.get(a.name, a.name)) if isinstance(a, Var) else a
+
+    body = tuple(
+        Statement(names.get(s.target, s.target), s.fn, tuple(arg(a) for a in s.args))
+        for s in program.statements
+    )
+    return program.with_changes(statements=body)
