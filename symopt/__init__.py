@@ -4,7 +4,8 @@ The public API:
 
 * :mod:`symopt.dsl`: programs (``parse``, ``to_source``, ``builtin``, ``reduce``,
   ``program_hash``);
-* :func:`to_optax`: a program as an ``optax.GradientTransformation``.
+* :func:`to_optax`: a program as an ``optax.GradientTransformation``;
+* :func:`load_run`: a search campaign's run folder, read back.
 
 Example:
     >>> import symopt
@@ -12,7 +13,8 @@ Example:
 """
 
 from symopt import dsl
+from symopt.evolve.run_dir import load_run
 from symopt.optax_adapter import to_optax
 
-__all__ = ["dsl", "to_optax"]
+__all__ = ["dsl", "load_run", "to_optax"]
 __version__ = "0.1.0"

@@ -14,12 +14,25 @@ import argparse
 import sys
 from typing import Sequence
 
-from symopt.cli import check, classify_cmd, diff_cmd, eval_cmd, export_cmd, tasks_cmd
+from symopt.cli import (
+    check,
+    classify_cmd,
+    diff_cmd,
+    eval_cmd,
+    export_cmd,
+    plot_cmd,
+    search_cmd,
+    show_cmd,
+    simplify_cmd,
+    tasks_cmd,
+)
 from symopt.cli.errors import UserError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = (check, eval_cmd, tasks_cmd, classify_cmd, diff_cmd, export_cmd)
+_COMMANDS = (
+    check, eval_cmd, tasks_cmd, search_cmd, show_cmd, plot_cmd, classify_cmd, diff_cmd, export_cmd, simplify_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,14 +1,23 @@
-"""Turning a command-line PROGRAM argument (a file or a built-in name) into a program.
+"""Turning command-line arguments into programs and run folders.
+
+A PROGRAM argument is a file, a built-in name, or ``RUN_DIR:ID``: child ``ID``
+of the campaign in ``RUN_DIR`` (``symopt show RUN_DIR`` lists the ids worth
+taking). An existing file always wins, so a file name holding ``:`` still
+loads as a file; otherwise the text is split at its last ``:``.
 
 Example:
     >>> load_program("lion").program.state
     ('m', 'v')
+    >>> split_run_spec("runs/quick:812") is None   # no such folder here
+    True
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from symopt.cli.errors import UserError, as_user_error
 from symopt.dsl.analysis import validate
@@ -17,7 +26,10 @@ from symopt.dsl.errors import DSLError, InvalidProgram
 from symopt.dsl.program import Program
 from symopt.dsl.source import parse_with_positions
 
-__all__ = ["LoadedProgram", "load_program"]
+if TYPE_CHECKING:  # run folders pull in the config module, hence JAX: load them when used
+    from symopt.evolve.run_view import RunView
+
+__all__ = ["LoadedProgram", "load_program", "open_run_dir", "split_run_spec"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +40,51 @@ class LoadedProgram:
     origin: str
 
 
+def split_run_spec(spec: str) -> tuple[str, int] | None:
+    """``(RUN_DIR, ID)`` when ``spec`` is ``RUN_DIR:ID`` with an existing folder, else ``None``."""
+    folder, colon, number = spec.rpartition(":")
+    if not colon or not (number.isascii() and number.isdigit()) or not os.path.isdir(folder):
+        return None
+    return folder, int(number)
+
+
+def open_run_dir(path: str) -> "RunView":
+    """Opens a run folder for a command; its warnings go to stderr.
+
+    Raises:
+        UserError: a missing or damaged run folder (the message names the file).
+    """
+    from symopt.evolve.run_dir import RunError
+    from symopt.evolve.run_view import open_run
+
+    try:
+        view = open_run(path)
+    except RunError as err:
+        raise UserError(str(err)) from None
+    for note in view.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    return view
+
+
+def _from_run(folder: str, id: int) -> Program:
+    from symopt.evolve.run_dir import RunError
+    from symopt.evolve.run_view import program_of
+
+    try:
+        return program_of(open_run_dir(folder), id)
+    except RunError as err:
+        raise UserError(str(err)) from None
+
+
 def load_program(spec: str, *, check: bool = True) -> LoadedProgram:
-    """Loads a file or built-in; with ``check``, also runs abstract execution.
+    """Loads a file, a built-in or ``RUN_DIR:ID``; with ``check``, also runs abstract execution.
 
     Raises:
         UserError: unreadable file, text outside the DSL (``FILE:LINE:COL: ...``),
-            or an invalid program (located at the offending statement).
+            a run that kept no copy of the child, or an invalid program (located
+            at the offending statement).
     """
+    positions: tuple[tuple[int, int], ...] = ()
     if os.path.isfile(spec):
         try:
             with open(spec, encoding="utf-8") as fh:
@@ -46,11 +96,13 @@ def load_program(spec: str, *, check: bool = True) -> LoadedProgram:
         except DSLError as err:
             raise as_user_error(err) from err
     elif spec in BUILTIN_NAMES:
-        program, positions = builtin(spec), ()
+        program = builtin(spec)
+    elif (run_spec := split_run_spec(spec)) is not None:
+        program = _from_run(*run_spec)
     else:
         raise UserError(
             f"{spec!r} is neither a file nor a built-in program "
-            f"(built-ins: {', '.join(BUILTIN_NAMES)})"
+            f"(built-ins: {', '.join(BUILTIN_NAMES)}), nor RUN_DIR:ID for a child of a run"
         )
     if check:
         try:

@@ -162,12 +162,26 @@ def _fit_lion(tr: _Trace) -> tuple[float, float, float, float, float]:
     prev = _previous(_ema(tr.g, _BETAS))
     # Signs only: find the (b1, b2) pair whose signs agree most, then fit scale and decay.
     target = np.sign(tr.u - _decay_guess(tr))
-    agree = np.full((len(_BETAS), len(_BETAS)), -1.0)
-    for j in range(len(_BETAS)):
-        mix = _BETAS[:, None, None] * prev[j][None] + (1.0 - _BETAS[:, None, None]) * tr.g[None]
-        agree[:, j] = np.mean(np.sign(mix) == target[None], axis=(1, 2))
+
+    def agreement(i_range: range, j_range: range) -> np.ndarray:
+        b = _BETAS[list(i_range)][:, None, None]
+        out = np.empty((len(i_range), len(j_range)))
+        for col, j in enumerate(j_range):
+            mix = b * prev[j][None] + (1.0 - b) * tr.g[None]
+            out[:, col] = np.mean(np.sign(mix) == target[None], axis=(1, 2))
+        return out
+
+    # A coarse grid first, then every pair near the best coarse one.
+    coarse = range(0, len(_BETAS), 4)
+    grid = agreement(coarse, coarse)
+    ci, cj = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    i0, j0 = coarse[ci], coarse[cj]
+    rows = range(max(0, i0 - 6), min(len(_BETAS), i0 + 7))
+    cols = range(max(0, j0 - 6), min(len(_BETAS), j0 + 7))
+    agree = agreement(rows, cols)
     top = np.argwhere(agree >= agree.max() - 1e-12)
-    i, j = top[len(top) // 2]  # the middle of a tie, not its edge
+    r, c = top[len(top) // 2]  # the middle of a tie, not its edge
+    i, j = rows[r], cols[c]
     direction = np.sign(_BETAS[i] * prev[j] + (1.0 - _BETAS[i]) * tr.g)
     return _best([(float(_BETAS[i]), float(_BETAS[j]), direction)], tr)
 

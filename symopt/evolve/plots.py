@@ -1,0 +1,76 @@
+"""``progress.png``: the fitness of every trained child, the best so far, and the baseline.
+
+Drawn with matplotlib's Agg backend (no display needed) from history records.
+
+Example:
+    >>> import tempfile, os
+    >>> recs = [{"status": "ok", "fitness": 0.0}, {"status": "cached", "fitness": 0.0},
+    ...         {"status": "ok", "fitness": 0.2}, {"status": "failed", "fitness": None}]
+    >>> path = os.path.join(tempfile.mkdtemp(), "progress.png")
+    >>> plot_progress(recs, path, title="demo")
+    >>> os.path.getsize(path) > 0
+    True
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from symopt.evolve.atomic import atomic_write
+
+__all__ = ["plot_progress"]
+
+
+def _points(records: Iterable[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evaluation index and fitness of trained children; best-so-far over all evaluations."""
+    xs, ys, best = [], [], []
+    top = -math.inf
+    for i, rec in enumerate(records):
+        fit = rec.get("fitness")
+        finite = isinstance(fit, (int, float)) and math.isfinite(fit)
+        if finite:
+            top = max(top, fit)
+            if rec.get("status") == "ok":
+                xs.append(i)
+                ys.append(fit)
+        best.append(top)
+    return np.asarray(xs, float), np.asarray(ys, float), np.asarray(best, float)
+
+
+def plot_progress(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[str], title: str = "") -> None:
+    """Draws the campaign's progress to ``path`` (PNG), replacing it atomically."""
+    # A bare Figure renders with Agg and never touches pyplot's global state or a display.
+    from matplotlib.figure import Figure
+
+    xs, ys, best = _points(records)
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    ax.scatter(xs, ys, s=6, alpha=0.4, color="tab:blue", label="trained child")
+    finite = np.isfinite(best)
+    ax.step(np.arange(len(best))[finite], best[finite], where="post", color="tab:red", label="best so far")
+    ax.axhline(0.0, color="gray", linestyle="--", linewidth=1, label="baseline (AdamW) = 0")
+    if len(ys):
+        # Most children are far worse than their parents; a symmetric-log axis keeps
+        # the band between the baseline and the best linear and squeezes the rest.
+        top = float(np.nanmax(best[finite])) if finite.any() else 0.0
+        linthresh = max(abs(top), 0.05)
+        ax.set_yscale("symlog", linthresh=linthresh, linscale=2.0)
+        # Decade ticks inside the linear band crowd around 0: keep 0 and those outside.
+        limits = ax.get_ylim()
+        ax.set_yticks([t for t in ax.get_yticks() if t == 0 or abs(t) >= 0.99 * linthresh])
+        ax.set_ylim(limits)
+    ax.set_xlabel("evaluation (history line)")
+    ax.set_ylabel("fitness (higher is better; symlog)")
+    ax.set_title(title or "search progress")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    # Render in memory, then swap in: a reader never sees a half-written image.
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    atomic_write(path, buf.getvalue())

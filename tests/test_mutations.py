@@ -1,0 +1,119 @@
+"""Mutations: pure, seeded, valid, functionally new, and each touches one statement."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+from symopt.dsl import BUILTIN_NAMES, Const, Program, Var, builtin, is_valid, program_hash
+from symopt.evolve.mutations import MutationFailed, mutate, random_program
+from symopt.evolve.space import MutationKind, SearchSpace
+
+SPACE = SearchSpace()
+
+
+def _changed_statements(parent: Program, child: Program) -> int:
+    """How many statements differ, for children of equal length."""
+    return sum(a != b for a, b in zip(parent.statements, child.statements))
+
+
+@pytest.mark.parametrize("name", BUILTIN_NAMES)
+def test_children_are_valid_and_new(name: str) -> None:
+    parent = builtin(name)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        m = mutate(parent, rng, SPACE)
+        assert is_valid(m.child)
+        assert program_hash(m.child) != program_hash(parent)
+        assert m.child.state == parent.state
+
+
+def test_each_kind_touches_exactly_one_statement() -> None:
+    parent = builtin("adamw")
+    rng = np.random.default_rng(1)
+    seen = collections.Counter()
+    for _ in range(300):
+        m = mutate(parent, rng, SPACE)
+        seen[m.kind] += 1
+        if m.kind is MutationKind.INSERT:
+            assert len(m.child) == len(parent) + 1
+            # Removing one statement of the child gives the parent back.
+            assert any(
+                m.child.statements[:i] + m.child.statements[i + 1 :] == parent.statements
+                for i in range(len(m.child))
+            )
+        elif m.kind is MutationKind.DELETE:
+            assert len(m.child) == len(parent) - 1
+            assert any(
+                parent.statements[:i] + parent.statements[i + 1 :] == m.child.statements
+                for i in range(len(parent))
+            )
+        else:
+            assert len(m.child) == len(parent)
+            assert _changed_statements(parent, m.child) == 1
+    # Equal weights: every kind shows up often.
+    assert min(seen[k] for k in SPACE.kinds()) > 40
+
+
+def test_same_seed_same_child() -> None:
+    a = [mutate(builtin("lion"), np.random.default_rng(7), SPACE) for _ in range(2)]
+    assert a[0] == a[1]
+    b = mutate(builtin("lion"), np.random.default_rng(8), SPACE)
+    assert b.child != a[0].child or b.detail != a[0].detail
+
+
+def test_constant_changes_follow_the_paper() -> None:
+    """A constant becomes a fresh N(0,1) draw or the old value times 2^a."""
+    space = SearchSpace(constants_only=True)
+    parent = builtin("adamw")
+    rng = np.random.default_rng(3)
+    scaled = 0
+    for _ in range(200):
+        m = mutate(parent, rng, space)
+        assert m.kind is MutationKind.MODIFY
+        (old, new), = [
+            (a, b)
+            for sa, sb in zip(parent.statements, m.child.statements)
+            for a, b in zip(sa.args, sb.args)
+            if a != b
+        ]
+        assert isinstance(old, Const) and isinstance(new, Const)
+        ratio = new.value / old.value
+        if ratio > 0 and abs(np.log2(ratio)) < 4:
+            scaled += 1
+    assert scaled > 60  # about half are rescalings; fresh draws are the rest
+
+
+def test_variables_are_replaced_by_variables_of_the_right_kind() -> None:
+    space = SearchSpace(insert_weight=0, delete_weight=0)
+    parent = builtin("lion")
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        m = mutate(parent, rng, space)
+        for sa, sb in zip(parent.statements, m.child.statements):
+            for a, b in zip(sa.args, sb.args):
+                if isinstance(a, Var):
+                    assert isinstance(b, Var)
+
+
+def test_insertion_respects_max_len() -> None:
+    space = SearchSpace(max_len=len(builtin("adamw")), delete_weight=0, modify_weight=0)
+    with pytest.raises(MutationFailed):
+        mutate(builtin("adamw"), np.random.default_rng(0), space)
+
+
+def test_random_programs_are_valid_and_varied() -> None:
+    rng = np.random.default_rng(0)
+    programs = [random_program(rng, SPACE).child for _ in range(60)]
+    assert all(is_valid(p) for p in programs)
+    assert len({program_hash(p) for p in programs}) > 50
+    assert all(p.output == "update" and p.state == SPACE.state for p in programs)
+
+
+def test_space_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="unknown functions"):
+        SearchSpace(functions=("sign", "nope"))
+    with pytest.raises(ValueError, match="weights"):
+        SearchSpace(insert_weight=0, delete_weight=0, modify_weight=0)
