@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog="example: symopt check program4 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("program", metavar="FILE_OR_BUILTIN")
+    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

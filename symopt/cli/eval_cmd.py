@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog="example: symopt eval lion --task teacher_student --set steps=600 --seeds 3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("program", metavar="FILE_OR_BUILTIN")
+    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
     p.add_argument("--task", help="one proxy task instead of the default fitness")
     p.add_argument(
         "--seeds",

@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
         epilog="example: symopt simplify program4 --task quadratic",
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file or a built-in name")
+    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
     p.add_argument("--task", help="judge by this proxy task alone instead of the default fitness")
     p.add_argument(
         "--seeds", type=int, default=None, metavar="N", help="training seeds 0..N-1 (default: the fitness's)"
