@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from symopt.dsl.analysis import program_hash, reduce
 from symopt.dsl.builtins import builtin
@@ -48,6 +49,7 @@ def make_run(
     checkpoint: bool = False,
     name: str = "fix",
     mode: str = "evolution",
+    sections: dict[str, Any] | None = None,
 ) -> Path:
     """Writes a run folder at ``folder`` (see the module docstring).
 
@@ -57,10 +59,11 @@ def make_run(
         checkpoint: also write ``checkpoint.pkl``, its population holding child 5.
         name: ``config.name``.
         mode: ``search.mode``.
+        sections: other config sections, e.g. ``{"funnel": FunnelConfig(...)}``.
     """
     folder.mkdir(parents=True)
     search = SearchConfig(mode=mode, population_size=4, budget=Budget(max_children=5))
-    config = Config(name=name, search=search)
+    config = Config(name=name, search=search, **(sections or {}))
     dump_config(config, folder / "config.yaml")
     hall = HallOfFame(size=2)
     lines = []

@@ -9,7 +9,9 @@ import pytest
 from symopt.evolve.config import (
     Config,
     ConfigError,
+    FunnelConfig,
     SearchConfig,
+    SimplifyConfig,
     dump_config,
     load_config,
     parse_override,
@@ -33,12 +35,23 @@ def test_defaults_follow_the_paper():
     assert cfg.search.restart_from_best_every is None
     assert cfg.ray.address is None and not cfg.ray.serial and cfg.ray.num_gpus_per_worker == 0
     assert cfg.search_space.to_space() == SearchSpace()
-    assert cfg.funnel == {} and cfg.simplify == {}
+    assert cfg.pipeline == ("search",)
+    assert cfg.funnel == FunnelConfig() and cfg.simplify == SimplifyConfig()
+    assert cfg.funnel.top_k == 10 and cfg.funnel.meta_validation_every == 500
+    assert [s.name for s in cfg.funnel.stages] == ["B", "C"] and cfg.funnel.baselines == ("adamw", "lion")
+    assert all(s.pass_ == "beat_adamw" and s.to_spec().baseline == "adamw" for s in cfg.funnel.stages)
+
+
+def test_an_empty_funnel_or_simplify_section_is_all_defaults(tmp_path):
+    # Run folders written before these sections existed hold ``funnel: {}``.
+    assert load_config(write(tmp_path, "funnel: {}\nsimplify: {}\n")) == Config()
 
 
 def test_an_empty_file_is_all_defaults(tmp_path):
     assert load_config(write(tmp_path, "")) == Config()
 
+
+STAGE = "{name: B, tasks: [{name: quadratic}]}"
 
 # (YAML text, key path named, expectation named)
 ERRORS = [
@@ -75,6 +88,29 @@ ERRORS = [
     ("ray: {num_workers: 0}\n", "ray.num_workers", ">= 1 or null"),
     ("output: {checkpoint_every: 0}\n", "output.checkpoint_every", "an integer >= 1"),
     ("funnel: [1, 2]\n", "funnel", "expected a mapping"),
+    ("funnel: {top_k: 0}\n", "funnel.top_k", "an integer >= 1"),
+    ("funnel: {stages: []}\n", "funnel.stages", "a non-empty list"),
+    ("funnel: {stages: [{name: B}]}\n", "funnel.stages[0].tasks", "missing (expected a list"),
+    ("funnel: {stages: [{tasks: [{name: quadratic}]}]}\n", "funnel.stages[0].name", "missing"),
+    (f"funnel: {{stages: [{STAGE}, {{name: B, tasks: [{{name: quadratic}}], pass: beat_lion}}]}}\n",
+     "funnel.stages[1].pass", "one of 'beat_adamw'"),
+    (f"funnel: {{stages: [{STAGE}, {STAGE}]}}\n", "funnel.stages[1].name", "a name no other stage has"),
+    ("funnel: {stages: [{name: B, tasks: [{name: quadratic, knobs: {stepz: 1}}]}]}\n",
+     "funnel.stages[0].tasks[0].knobs.stepz", "a knob of quadratic"),
+    ("funnel: {stages: [{name: B, tasks: [{name: quadratic}], seeds: [-1]}]}\n",
+     "funnel.stages[0].seeds[0]", "[0, 2**32)"),
+    ("funnel: {stages: [{name: B, tasks: [{name: quadratic}], lr_multipliers: [0]}]}\n",
+     "funnel.stages[0].lr_multipliers[0]", "a number > 0"),
+    ("funnel: {baselines: [adamw, rmsprop]}\n", "funnel.baselines[1]", "a built-in program name"),
+    ("funnel: {meta_validation_every: 0}\n", "funnel.meta_validation_every", ">= 1 or null"),
+    ("funnel: {topk: 3}\n", "funnel.topk", "unknown key (expected one of: top_k, stages"),
+    ("simplify: {tolerance: -1}\n", "simplify.tolerance", "a number >= 0"),
+    ("simplify: {seeds: []}\n", "simplify.seeds", "a non-empty list"),
+    ("simplify: {evolve_steps: -5}\n", "simplify.evolve_steps", "an integer >= 0"),
+    ("pipeline: [search, simplify]\n", "pipeline[1]", "expected 'funnel'"),
+    ("pipeline: [funnel]\n", "pipeline[0]", "expected 'search'"),
+    ("pipeline: []\n", "pipeline", "a non-empty prefix"),
+    ("pipeline: [search, report]\n", "pipeline[1]", "one of 'search', 'funnel'"),
     ("name: my run\n", "name", "letters, digits"),
 ]
 
@@ -114,7 +150,7 @@ def test_set_overrides_parse_values_as_yaml(tmp_path):
     assert cfg.search.population_size == 10 and cfg.search.tournament_size == 4
     assert cfg.ray.serial is True and cfg.fitness.seeds == (3, 4)
     assert cfg.search.budget.max_seconds == 1000.0  # "1e3" is a string to PyYAML
-    assert cfg.funnel == {"top_k": 5}
+    assert cfg.funnel.top_k == 5 and cfg.funnel.stages == FunnelConfig().stages
 
 
 @pytest.mark.parametrize(
@@ -195,4 +231,21 @@ def test_the_baselines_share_the_discovery_fitness_and_budget():
         assert baseline.search.mode == mode
         assert baseline.fitness == lion.fitness == Config().fitness
         assert baseline.search.budget == lion.search.budget
+        assert baseline.funnel == lion.funnel
         assert baseline.search_space.max_len == lion.search_space.max_len
+
+
+def test_the_discovery_config_runs_the_whole_pipeline_in_a_laptop_budget():
+    lion = load_config(CONFIG_DIR / "lion_discovery.yaml")
+    assert lion.pipeline == ("search", "funnel", "simplify", "verdict")
+    assert lion.search.budget.max_seconds <= 3600 and lion.search.budget.max_trained <= 30000
+    assert load_config(CONFIG_DIR / "quick.yaml").pipeline == ("search",)
+
+
+def test_a_stage_reads_and_writes_the_pass_key(tmp_path):
+    cfg = load_config(write(tmp_path, f"funnel: {{stages: [{STAGE}]}}\n"))
+    (stage,) = cfg.funnel.stages
+    assert stage.pass_ == "beat_adamw" and stage.seeds == (100, 101)
+    dump_config(cfg, tmp_path / "saved.yaml")
+    assert "pass: beat_adamw" in (tmp_path / "saved.yaml").read_text()
+    assert load_config(tmp_path / "saved.yaml") == cfg

@@ -20,7 +20,9 @@ from symopt.cli import (
     diff_cmd,
     eval_cmd,
     export_cmd,
+    funnel_cmd,
     plot_cmd,
+    report_cmd,
     search_cmd,
     show_cmd,
     simplify_cmd,
@@ -31,7 +33,8 @@ from symopt.cli.errors import UserError
 __all__ = ["main", "build_parser"]
 
 _COMMANDS = (
-    check, eval_cmd, tasks_cmd, search_cmd, show_cmd, plot_cmd, classify_cmd, diff_cmd, export_cmd, simplify_cmd,
+    check, eval_cmd, tasks_cmd, search_cmd, show_cmd, plot_cmd, funnel_cmd, simplify_cmd, classify_cmd,
+    report_cmd, diff_cmd, export_cmd,
 )
 
 

@@ -14,10 +14,12 @@ Example:
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from symopt.cli.errors import UserError, as_user_error
 from symopt.dsl.analysis import validate
@@ -29,7 +31,7 @@ from symopt.dsl.source import parse_with_positions
 if TYPE_CHECKING:  # run folders pull in the config module, hence JAX: load them when used
     from symopt.evolve.run_view import RunView
 
-__all__ = ["LoadedProgram", "load_program", "open_run_dir", "split_run_spec"]
+__all__ = ["LoadedProgram", "load_program", "open_run_dir", "positive_int", "run_errors", "split_run_spec"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,22 @@ def split_run_spec(spec: str) -> tuple[str, int] | None:
     return folder, int(number)
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type``: an integer >= 1 (``--top K``).
+
+    Example:
+        >>> positive_int("5")
+        5
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
 def open_run_dir(path: str) -> "RunView":
     """Opens a run folder for a command; its warnings go to stderr.
 
@@ -64,6 +82,31 @@ def open_run_dir(path: str) -> "RunView":
     for note in view.warnings:
         print(f"warning: {note}", file=sys.stderr)
     return view
+
+
+@contextlib.contextmanager
+def run_errors() -> Iterator[None]:
+    """Turns a damaged run file, or Ray failing to start or its workers dying, into a :class:`UserError`.
+
+    Example:
+        >>> from symopt.evolve.run_dir import RunError
+        >>> with run_errors():
+        ...     raise RunError("runs/x/funnel.json: damaged")
+        Traceback (most recent call last):
+        ...
+        symopt.cli.errors.UserError: runs/x/funnel.json: damaged
+    """
+    from symopt.evolve.launch import is_evaluator_failure
+    from symopt.evolve.run_dir import RunError
+
+    try:
+        yield
+    except RunError as err:
+        raise UserError(str(err)) from None
+    except Exception as err:
+        if is_evaluator_failure(err):
+            raise UserError(str(err)) from None
+        raise
 
 
 def _from_run(folder: str, id: int) -> Program:

@@ -1,5 +1,9 @@
 """``symopt search``: run a search campaign from a YAML config, or resume one.
 
+When the config's ``pipeline`` goes beyond ``search`` (configs/lion_discovery.yaml),
+a finished search is followed by the funnel, simplification and verdict, and
+``report.md``; ``--resume`` continues with the steps not done yet.
+
 Example:
     $ symopt search configs/quick.yaml
     $ symopt search configs/lion_discovery.yaml --set ray.address=auto --set ray.num_gpus_per_worker=0.25
@@ -13,14 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from symopt.cli.errors import UserError
+from symopt.cli.loading import run_errors
 
 if TYPE_CHECKING:  # the config module pulls in JAX; load it only when searching
     from symopt.evolve.config import Config
 
 __all__ = ["add_parser", "run", "RESUMABLE_SECTIONS"]
 
-RESUMABLE_SECTIONS = ("ray", "output", "search.budget")
-"""What ``--set`` may change on ``--resume``: where it runs, its outputs, how long."""
+RESUMABLE_SECTIONS = ("ray", "output", "search.budget", "pipeline", "funnel", "simplify")
+"""What ``--set`` may change on ``--resume``: where it runs, its outputs, how long, what follows."""
 
 _EPILOG = """\
 examples:
@@ -33,6 +38,11 @@ examples:
 Each run writes runs/NAME-YYYYmmdd-HHMMSS/: config.yaml, history.jsonl, checkpoint.pkl,
 stats.json, hall_of_fame.csv, best/*.py, progress.png.  Ctrl-C writes a checkpoint first.
 Set SYMOPT_NO_PROGRESS=1 for one-line summaries instead of a progress bar.
+
+With pipeline: [search, funnel, simplify, verdict] in the config (lion_discovery.yaml has it),
+a finished search goes on to funnel.csv/png, simplified.py, verdict.json and report.md;
+--resume picks up the first step not done (pipeline.json records them). Add the steps to a
+finished run with: symopt search --resume RUN_DIR --set "pipeline=[search, funnel, simplify, verdict]"
 """
 
 
@@ -85,10 +95,26 @@ def run(args: argparse.Namespace) -> int:
             saved = load_config(folder / CONFIG)
             config = load_config(folder / CONFIG, args.overrides)
             _check_resumable(saved, config, folder / CONFIG)
+            _forget_changed_steps(saved, config, folder)
             result = resume_campaign(folder, config)
     except (ConfigError, RunError, CheckpointError, HistoryError, CampaignError) as err:
         raise UserError(str(err)) from None
+    if result.finished and len(config.pipeline) > 1:
+        from symopt.evolve.pipeline import run_pipeline
+
+        with run_errors():  # Ray failing during the funnel is one line too, not a traceback
+            run_pipeline(result.run_dir, config.pipeline[1:], config)
     return result.exit_code
+
+
+def _forget_changed_steps(saved: Config, config: Config, folder: Path) -> None:
+    """Pipeline steps whose settings a ``--set`` changed are redone, with the steps after them."""
+    from symopt.evolve.pipeline_state import PipelineState
+
+    for step in ("funnel", "simplify"):  # each config section is named after its step
+        if getattr(saved, step) != getattr(config, step):
+            PipelineState.read(folder).forget_from(step).write(folder)
+            return
 
 
 def _check_resumable(saved: Config, config: Config, where: Path) -> None:
@@ -98,6 +124,7 @@ def _check_resumable(saved: Config, config: Config, where: Path) -> None:
     def frozen_part(cfg: Config) -> dict[str, Any]:
         plain = config_to_dict(cfg)
         del plain["ray"], plain["output"], plain["search"]["budget"]
+        del plain["pipeline"], plain["funnel"], plain["simplify"]
         return plain
 
     if frozen_part(saved) != frozen_part(config):

@@ -17,7 +17,7 @@ from typing import Any
 
 from symopt.cli.diff_cmd import program_diff
 from symopt.cli.errors import UserError
-from symopt.cli.loading import open_run_dir
+from symopt.cli.loading import open_run_dir, positive_int
 from symopt.cli.table import WIDTH, fmt_number, fmt_percent, fmt_seconds, format_table
 from symopt.dsl.analysis import reduce
 from symopt.dsl.program import Program
@@ -43,13 +43,6 @@ skips them.
 """
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
-    return value
-
-
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "show",
@@ -65,7 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder (runs/NAME-DATE-TIME)")
     p.add_argument(
-        "--top", type=_positive, default=10, metavar="K", help="programs in the table (default 10)"
+        "--top", type=positive_int, default=10, metavar="K", help="programs in the table (default 10)"
     )
     p.add_argument("--id", type=int, metavar="N", help="show child N instead")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -32,7 +32,16 @@ from symopt.dsl.encode import Layout
 from symopt.dsl.errors import DSLError
 from symopt.dsl.functions import FUNCTION_NAMES
 from symopt.dsl.source import load
+from symopt.evolve.fitness_config import FitnessConfig, TaskConfig
 from symopt.evolve.schema import SchemaError, build, check, to_plain
+from symopt.evolve.selection_config import (
+    PIPELINE_STEPS,
+    FunnelConfig,
+    PipelineStep,
+    SimplifyConfig,
+    StageConfig,
+    check_pipeline,
+)
 from symopt.evolve.space import SearchSpace
 
 __all__ = [
@@ -40,11 +49,14 @@ __all__ = [
     "Config",
     "ConfigError",
     "FitnessConfig",
+    "FunnelConfig",
     "MutationWeights",
     "OutputConfig",
     "RayConfig",
     "SearchConfig",
     "SearchSpaceConfig",
+    "SimplifyConfig",
+    "StageConfig",
     "TaskConfig",
     "config_to_dict",
     "dump_config",
@@ -203,107 +215,6 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
-class TaskConfig:
-    """One proxy task of the fitness (an element of ``fitness.tasks``).
-
-    Attributes:
-        name: a registry name (``symopt tasks`` lists them).
-        knobs: knob values changed from the task's defaults (default none).
-        weight: the task's weight in the fitness (default 1.0).
-        lr_scale: multiplies every learning-rate multiplier on this task
-            (default 1.0).
-        repeats: runs per fitness seed, for cheap noisy tasks (default 1).
-    """
-
-    name: str
-    knobs: dict[str, Any] = field(default_factory=dict)
-    weight: float = 1.0
-    lr_scale: float = 1.0
-    repeats: int = 1
-
-    def __post_init__(self) -> None:
-        from symopt.proxy_tasks.registry import TASKS, make_task
-
-        check(self.name in TASKS, "name", "one of " + ", ".join(TASKS), self.name)
-        known = [f.name for f in dataclasses.fields(TASKS[self.name].Knobs)]
-        for key in self.knobs:
-            check(key in known, f"knobs.{key}", f"a knob of {self.name} ({', '.join(known)})", key)
-        try:
-            make_task(self.name, **self.knobs)
-        except ValueError as err:
-            check(False, "knobs", f"valid knob values ({err})", dict(self.knobs))
-        check(self.weight > 0, "weight", "a number > 0", self.weight)
-        check(self.lr_scale > 0, "lr_scale", "a number > 0", self.lr_scale)
-        check(self.repeats >= 1, "repeats", "an integer >= 1", self.repeats)
-
-    @classmethod
-    def from_spec(cls, spec: Any) -> "TaskConfig":
-        """The config of a :class:`~symopt.proxy_tasks.fitness.TaskSpec`."""
-        values = {f.name: getattr(spec, f.name) for f in dataclasses.fields(cls)}
-        return cls(**{**values, "knobs": dict(values["knobs"])})
-
-    def to_spec(self) -> Any:
-        """The :class:`~symopt.proxy_tasks.fitness.TaskSpec` this entry describes."""
-        from symopt.proxy_tasks.fitness import TaskSpec
-
-        return TaskSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
-
-
-def _default(name: str) -> Any:
-    """A field default taken from ``DEFAULT_FITNESS`` (imported late: it pulls in JAX)."""
-
-    def factory() -> Any:
-        from symopt.proxy_tasks.fitness import DEFAULT_FITNESS
-
-        value = getattr(DEFAULT_FITNESS, name)
-        if name == "tasks":
-            return tuple(TaskConfig.from_spec(t) for t in value)
-        return value
-
-    return field(default_factory=factory)
-
-
-@dataclass(frozen=True)
-class FitnessConfig:
-    """How a program is scored (section ``fitness``): changes to ``DEFAULT_FITNESS``.
-
-    Attributes:
-        tasks: proxy tasks as ``{name, knobs, weight, lr_scale, repeats}``
-            (default: ``DEFAULT_FITNESS.tasks``).
-        seeds: training seeds averaged per task (default: ``DEFAULT_FITNESS.seeds``).
-        lr_multipliers: learning-rate multipliers tried per program, the best kept
-            (default: ``DEFAULT_FITNESS.lr_multipliers``).
-        slot_cost: fitness cost per state slot used (default: ``DEFAULT_FITNESS.slot_cost``).
-        baseline: the program whose fitness is 0 (default: ``DEFAULT_FITNESS.baseline``).
-    """
-
-    tasks: tuple[TaskConfig, ...] = _default("tasks")
-    seeds: tuple[int, ...] = _default("seeds")
-    lr_multipliers: tuple[float, ...] = _default("lr_multipliers")
-    slot_cost: float = _default("slot_cost")
-    baseline: str = _default("baseline")
-
-    def __post_init__(self) -> None:
-        check(len(self.tasks) > 0, "tasks", "a non-empty list", self.tasks)
-        check(len(self.seeds) > 0, "seeds", "a non-empty list", self.seeds)
-        for i, seed in enumerate(self.seeds):
-            check(0 <= seed < 2**32, f"seeds[{i}]", "an integer in [0, 2**32)", seed)
-        check(len(self.lr_multipliers) > 0, "lr_multipliers", "a non-empty list", self.lr_multipliers)
-        for i, mult in enumerate(self.lr_multipliers):
-            check(mult > 0, f"lr_multipliers[{i}]", "a number > 0", mult)
-        check(self.slot_cost >= 0, "slot_cost", "a number >= 0", self.slot_cost)
-        check(self.baseline in BUILTIN_NAMES, "baseline", "a built-in program name", self.baseline)
-
-    def to_spec(self) -> Any:
-        """The :class:`~symopt.proxy_tasks.fitness.FitnessSpec` this section describes."""
-        from symopt.proxy_tasks.fitness import FitnessSpec
-
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values["tasks"] = tuple(t.to_spec() for t in self.tasks)
-        return FitnessSpec(**values)
-
-
-@dataclass(frozen=True)
 class RayConfig:
     """Where evaluations run (section ``ray``): only this section changes between a
     laptop and a cluster.
@@ -376,9 +287,11 @@ class Config:
         fitness: see :class:`FitnessConfig`.
         ray: see :class:`RayConfig`.
         output: see :class:`OutputConfig`.
-        funnel: funnel selection settings, kept as given (validated by the funnel
-            stage, not here; default empty).
-        simplify: simplification settings, kept as given (default empty).
+        pipeline: the steps ``symopt search`` runs, a prefix of ``[search,
+            funnel, simplify, verdict]`` (default ``[search]``); with more than
+            the search it ends by writing ``report.md``.
+        funnel: see :class:`~symopt.evolve.selection_config.FunnelConfig`.
+        simplify: see :class:`~symopt.evolve.selection_config.SimplifyConfig`.
     """
 
     name: str = "search"
@@ -388,12 +301,14 @@ class Config:
     fitness: FitnessConfig = field(default_factory=FitnessConfig)
     ray: RayConfig = field(default_factory=RayConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
-    funnel: dict[str, Any] = field(default_factory=dict)
-    simplify: dict[str, Any] = field(default_factory=dict)
+    pipeline: tuple[PipelineStep, ...] = PIPELINE_STEPS[:1]
+    funnel: FunnelConfig = field(default_factory=FunnelConfig)
+    simplify: SimplifyConfig = field(default_factory=SimplifyConfig)
 
     def __post_init__(self) -> None:
         check(bool(_NAME.match(self.name)), "name", "letters, digits, '_', '.', '-'", self.name)
         check(0 <= self.seed < 2**63, "seed", "an integer in [0, 2**63)", self.seed)
+        check_pipeline(self.pipeline)
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 from symopt.evolve.config import RayConfig
 
-__all__ = ["open_evaluator", "default_num_workers", "is_evaluator_failure"]
+__all__ = ["EvaluatorFactory", "default_num_workers", "is_evaluator_failure", "open_evaluator", "open_session"]
 
 
 def is_evaluator_failure(err: BaseException) -> bool:
@@ -51,6 +51,59 @@ def default_num_workers(ray_config: RayConfig, cluster_cpus: float) -> int:
     return max(1, math.floor(cluster_cpus / ray_config.num_cpus_per_worker))
 
 
+class EvaluatorFactory(Protocol):
+    """Opens evaluators for one spec after another in one session (see :func:`open_session`)."""
+
+    def __call__(
+        self, spec: Any, evaluate_fn: Callable[..., Any] | None = None
+    ) -> contextlib.AbstractContextManager[Any]:
+        """An evaluator scoring with ``spec``, closed at the end of the ``with`` block."""
+
+
+@contextlib.contextmanager
+def open_session(ray_config: RayConfig) -> Iterator[EvaluatorFactory]:
+    """The place evaluations run for ``ray_config``, for several specs in turn.
+
+    Ray starts (or is joined) once for the ``with`` block; each evaluator the
+    factory opens gets fresh workers holding its spec. The funnel scores its
+    stages this way without paying for a Ray start per stage.
+
+    Example:
+        >>> from symopt.evolve.config import RayConfig
+        >>> with open_session(RayConfig(serial=True)) as open_for:
+        ...     with open_for(spec=None, evaluate_fn=lambda p, s: len(p)) as ev:
+        ...         ev.num_workers
+        1
+    """
+    from symopt.evolve.evaluators import SerialEvaluator
+
+    if ray_config.serial:
+        yield lambda spec, evaluate_fn=None: SerialEvaluator(spec, evaluate_fn=evaluate_fn)
+        return
+    # Only now: importing the Ray half of the API loads Ray.
+    from symopt.evolve.evaluators import RayEvaluator, ray_session
+
+    with ray_session(ray_config.address, num_cpus=ray_config.num_cpus, dashboard=ray_config.dashboard):
+        import ray
+
+        workers = default_num_workers(ray_config, ray.cluster_resources().get("CPU", 1.0))
+
+        def open_for(spec: Any, evaluate_fn: Callable[..., Any] | None = None) -> Any:
+            return RayEvaluator(
+                spec,
+                num_workers=workers,
+                num_cpus_per_worker=ray_config.num_cpus_per_worker,
+                num_gpus_per_worker=ray_config.num_gpus_per_worker,
+                evaluate_fn=evaluate_fn,
+                # Pin workers to cores only on a Ray this command started itself.
+                pin_cpus=ray_config.address is None
+                and ray_config.num_cpus_per_worker == 1
+                and ray_config.num_gpus_per_worker == 0,
+            )
+
+        yield open_for
+
+
 @contextlib.contextmanager
 def open_evaluator(
     ray_config: RayConfig, spec: Any, evaluate_fn: Callable[..., Any] | None = None
@@ -62,28 +115,5 @@ def open_evaluator(
         spec: the :class:`~symopt.proxy_tasks.fitness.FitnessSpec` workers score with.
         evaluate_fn: replaces ``evaluate_fitness`` (tests).
     """
-    from symopt.evolve.evaluators import SerialEvaluator
-
-    if ray_config.serial:
-        with SerialEvaluator(spec, evaluate_fn=evaluate_fn) as evaluator:
-            yield evaluator
-        return
-    # Only now: importing the Ray half of the API loads Ray.
-    from symopt.evolve.evaluators import RayEvaluator, ray_session
-
-    with ray_session(ray_config.address, num_cpus=ray_config.num_cpus, dashboard=ray_config.dashboard):
-        import ray
-
-        workers = default_num_workers(ray_config, ray.cluster_resources().get("CPU", 1.0))
-        with RayEvaluator(
-            spec,
-            num_workers=workers,
-            num_cpus_per_worker=ray_config.num_cpus_per_worker,
-            num_gpus_per_worker=ray_config.num_gpus_per_worker,
-            evaluate_fn=evaluate_fn,
-            # Pin workers to cores only on a Ray this command started itself.
-            pin_cpus=ray_config.address is None
-            and ray_config.num_cpus_per_worker == 1
-            and ray_config.num_gpus_per_worker == 0,
-        ) as evaluator:
-            yield evaluator
+    with open_session(ray_config) as open_for, open_for(spec, evaluate_fn) as evaluator:
+        yield evaluator

@@ -11,6 +11,15 @@ Like PySR's ``run_id`` folders, a run folder describes itself::
         best/rank01_id123.py  their canonical source
         progress.png       fitness against evaluations
 
+and, from the steps after the search (:mod:`symopt.evolve.pipeline`)::
+
+        pipeline.json      the steps done (funnel, simplify, verdict)
+        funnel.json, funnel.csv, funnel.png      stage scores of programs and baselines
+        meta_validation.csv, meta_validation.png the best-so-far scored on stage B
+        simplify.json, simplified.py             the chosen program, simplified
+        verdict.json       its family and fitted constants
+        report.md          all of it on one page
+
 A history line holds: ``id``, ``parent_id``, ``mutation`` (insert, delete, modify,
 random, warm_start), ``detail``, ``hash``, ``status`` (ok, failed, cached),
 ``fitness``, ``metric``, ``reason``, ``seconds`` (training), ``worker``,
@@ -53,6 +62,7 @@ __all__ = [
     "RunError",
     "load_run",
     "new_run_dir",
+    "read_json_object",
 ]
 
 CONFIG = "config.yaml"
@@ -161,16 +171,29 @@ def load_run(path: str | os.PathLike[str]) -> Run:
     )
 
 
-def _read_stats(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path, what: str) -> dict[str, Any] | None:
+    """The JSON object in a run file, ``None`` if the file does not exist.
+
+    Raises:
+        RunError: ``FILE: unreadable WHAT (...)``, or not an object.
+
+    Example:
+        >>> read_json_object(Path("no/such/stats.json"), "stats") is None
+        True
+    """
     if not path.exists():
-        return {}
+        return None
     try:
-        stats = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise RunError(f"{path}: unreadable stats ({err})") from None
-    if not isinstance(stats, dict):
+        raise RunError(f"{path}: unreadable {what} ({err})") from None
+    if not isinstance(data, dict):
         raise RunError(f"{path}: expected a JSON object")
-    return stats
+    return data
+
+
+def _read_stats(path: Path) -> dict[str, Any]:
+    return read_json_object(path, "stats") or {}
 
 
 _TYPES = {"rank": int, "id": int, "fitness": float, "metric": float, "length": int, "reduced_length": int}

@@ -4,6 +4,8 @@
 unions (``int | None``), ``int``, ``float``, ``bool``, ``str``, ``tuple[X, ...]``
 and raw ``Mapping`` sections. A dataclass checks its own ranges in
 ``__post_init__`` with :func:`check`; :func:`build` adds where the value sits.
+A field whose YAML key is a Python keyword (``pass``) is declared as
+``pass_: str = field(default=..., metadata={KEY: "pass"})``.
 :func:`to_plain` is the inverse (dataclasses to dicts, tuples to lists), so
 ``build(cls, to_plain(x)) == x``.
 
@@ -31,7 +33,10 @@ import types
 import typing
 from typing import Any, Literal, Mapping, Union
 
-__all__ = ["FieldError", "SchemaError", "build", "check", "describe", "join", "to_plain"]
+__all__ = ["KEY", "FieldError", "SchemaError", "build", "check", "describe", "join", "to_plain", "yaml_key"]
+
+KEY = "yaml_key"
+"""Field metadata naming the YAML key of a field whose name cannot be it."""
 
 
 class FieldError(ValueError):
@@ -76,6 +81,11 @@ def join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def yaml_key(f: dataclasses.Field) -> str:
+    """The YAML key of a dataclass field: its name, unless its metadata gives :data:`KEY`."""
+    return f.metadata.get(KEY, f.name)
+
+
 def build(cls: type, data: Any, path: str = "") -> Any:
     """``data`` (plain YAML values) as an instance of the dataclass ``cls``.
 
@@ -90,7 +100,7 @@ def build(cls: type, data: Any, path: str = "") -> Any:
 def to_plain(value: Any) -> Any:
     """Dataclasses, tuples and mappings as dicts and lists (YAML-ready)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {yaml_key(f): to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, (tuple, list)):
@@ -112,7 +122,7 @@ def describe(hint: Any) -> str:
     if origin in (dict, Mapping) or hint in (dict, Mapping):
         return "a mapping"
     if dataclasses.is_dataclass(hint):
-        return "a mapping with keys " + ", ".join(f.name for f in dataclasses.fields(hint))
+        return "a mapping with keys " + ", ".join(yaml_key(f) for f in dataclasses.fields(hint))
     return _WORDS.get(hint, getattr(hint, "__name__", str(hint)))
 
 
@@ -157,18 +167,18 @@ def _dataclass(cls: Any, value: Any, path: str) -> Any:
         value = {}  # an empty YAML section (``search:`` alone) means all defaults
     if not isinstance(value, Mapping):
         raise _Mismatch
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    fields = {yaml_key(f): f for f in dataclasses.fields(cls) if f.init}
     hints = typing.get_type_hints(cls)
     for key in value:
         if key not in fields:
             raise SchemaError(
                 join(path, str(key)), f"unknown key (expected one of: {', '.join(fields)})"
             )
-    for name, f in fields.items():
+    for key, f in fields.items():
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if required and name not in value:
-            raise SchemaError(join(path, name), f"missing (expected {describe(hints[name])})")
-    kwargs = {k: _convert(hints[k], v, join(path, k)) for k, v in value.items()}
+        if required and key not in value:
+            raise SchemaError(join(path, key), f"missing (expected {describe(hints[f.name])})")
+    kwargs = {fields[k].name: _convert(hints[fields[k].name], v, join(path, k)) for k, v in value.items()}
     try:
         return cls(**kwargs)
     except FieldError as err:
