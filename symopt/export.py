@@ -20,13 +20,14 @@ import keyword
 from dataclasses import dataclass
 
 from symopt.dsl.analysis import live_slots, reduce, validate
-from symopt.dsl.functions import EPS, FUNCTIONS
+from symopt.dsl.functions import ARCTANH_LIMIT, EPS
 from symopt.dsl.program import Const, Program, Var
 from symopt.dsl.source import to_source
 
 __all__ = ["TEMPLATES", "export_module", "constant_names"]
 
 _E = repr(EPS)
+_T = repr(ARCTANH_LIMIT)  # the same clip as the library's arctanh
 
 TEMPLATES: dict[str, str] = {
     "pi": "jnp.pi",
@@ -44,7 +45,7 @@ TEMPLATES: dict[str, str] = {
     "tanh": "jnp.tanh({0})",
     "arcsinh": "jnp.arcsinh({0})",
     "arccosh": "jnp.arccosh(jnp.maximum(jnp.abs({0}), 1.0))",
-    "arctanh": "jnp.arctanh(jnp.clip({0}, -1.0 + 1e-7, 1.0 - 1e-7))",
+    "arctanh": f"jnp.arctanh(jnp.clip({{0}}, -{_T}, {_T}))",
     "exp": "jnp.exp({0})",
     "exp2": "jnp.exp2({0})",
     "exp10": "jnp.power(10.0, {0})",
@@ -64,7 +65,7 @@ TEMPLATES: dict[str, str] = {
     "global_norm": "jnp.sqrt(jnp.sum({0} * {0}))",
     "dot": "jnp.sum({0} * {1})",
     "cosine_sim": f"jnp.sum({{0}} * {{1}}) / (jnp.sqrt(jnp.sum({{0}} * {{0}})) * jnp.sqrt(jnp.sum({{1}} * {{1}})) + {_E})",
-    "clip": f"_clip_by_global_norm({{0}}, {{1}})",
+    "clip": "_clip_by_global_norm({0}, {1})",
     "interp": "(1.0 - {2}) * {0} + {2} * {1}",
     "power": "jnp.power(jnp.abs({0}), {1})",
     "add": "{0} + {1}",
@@ -77,7 +78,7 @@ TEMPLATES: dict[str, str] = {
 """One ``str.format`` template per library function (arguments as ``{0}``, ``{1}``, ...)."""
 
 _HELPERS = {
-    "norm": f'''
+    "norm": '''
 def _tensor_norm(x, segments):
     """The L2 norm of each parameter tensor, broadcast over that tensor."""
     ids, count = segments
@@ -182,6 +183,14 @@ def export_module(program: Program, name: str = "discovered", origin: str = "") 
         body.append(f"        {var(st.target)} = {expr}")
     used = {st.fn for st in reduced.statements}
     helpers = "".join(_HELPERS[f] for f in sorted(used & set(_HELPERS)))
+    # Only the per-tensor norm needs the tensor boundaries.
+    segments = (
+        "        sizes = [int(np.size(x)) for x in jax.tree_util.tree_leaves(updates)]\n"
+        "        segments = (jnp.asarray(np.repeat(np.arange(len(sizes)), sizes)), len(sizes))\n"
+        if "norm" in used
+        else ""
+    )
+    state_cls = name.title().replace("_", "") + "State"
     kwargs = "".join(f"    {n}: float = {values[n]!r},\n" for n in names.values())
     slot_init = ", ".join(f"{s}=zeros" for s in slots)
     slot_read = "".join(f"        {var(s)} = ravel_pytree(state.{s})[0]\n" for s in slots)
@@ -213,10 +222,10 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-__all__ = ["{name}", "{name.title().replace("_", "")}State"]
+__all__ = ["{name}", "{state_cls}"]
 
 
-class {name.title().replace("_", "")}State(NamedTuple):
+class {state_cls}(NamedTuple):
     count: Any
 {fields}
 {helpers}
@@ -229,20 +238,18 @@ def {name}(
 
     def init_fn(params):
         zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
-        return {name.title().replace("_", "")}State(count=jnp.zeros([], jnp.int32), {slot_init})
+        return {state_cls}(count=jnp.zeros([], jnp.int32), {slot_init})
 
     def update_fn(updates, state, params=None):
         if params is None:
             raise ValueError("this optimizer reads the weights: pass params to update()")
         {var("g")}, unravel = ravel_pytree(updates)
         {var("w")}, _ = ravel_pytree(params)
-        sizes = [int(np.size(x)) for x in jax.tree_util.tree_leaves(updates)]
-        segments = (jnp.asarray(np.repeat(np.arange(len(sizes)), sizes)), len(sizes))
-        {var("lr")} = learning_rate(state.count) if callable(learning_rate) else learning_rate
+{segments}        {var("lr")} = learning_rate(state.count) if callable(learning_rate) else learning_rate
         {var("lr")} = jnp.asarray({var("lr")}, jnp.float32)
 {slot_read}{chr(10).join(body)}
         step = jnp.broadcast_to({var(reduced.output)}, {var('g')}.shape)
-        new_state = {name.title().replace("_", "")}State(count=optax.safe_increment(state.count), {slot_write})
+        new_state = {state_cls}(count=optax.safe_increment(state.count), {slot_write})
         return unravel(-step), new_state
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -12,7 +12,7 @@ import json
 import sys
 
 from symopt.cli.errors import UserError
-from symopt.cli.loading import load_program
+from symopt.cli.loading import add_program_argument, load_program
 from symopt.dsl.analysis import live_slots, program_hash, reduce
 from symopt.dsl.source import to_source
 
@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog="example: symopt check program4 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
+    add_program_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

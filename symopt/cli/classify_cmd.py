@@ -11,7 +11,7 @@ import argparse
 import json
 import math
 
-from symopt.cli.loading import load_program
+from symopt.cli.loading import add_program_argument, load_program
 from symopt.evolve.verdict import classify
 
 __all__ = ["add_parser", "run"]
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
         epilog="example: symopt classify program4 --json",
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
+    add_program_argument(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

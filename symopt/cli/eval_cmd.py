@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from symopt.cli.errors import UserError
-from symopt.cli.loading import load_program
+from symopt.cli.loading import add_program_argument, load_program
 from symopt.dsl.program import Program
 from symopt.proxy_tasks import RunResult, Task, evaluate, make_task, task_names
 
@@ -50,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog="example: symopt eval lion --task teacher_student --set steps=600 --seeds 3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
+    add_program_argument(p)
     p.add_argument("--task", help="one proxy task instead of the default fitness")
     p.add_argument(
         "--seeds",

@@ -13,7 +13,7 @@ import re
 import sys
 
 from symopt.cli.errors import UserError
-from symopt.cli.loading import load_program
+from symopt.cli.loading import add_program_argument, load_program
 from symopt.export import export_module
 
 __all__ = ["add_parser", "run"]
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
         epilog="example: symopt export lion -o lion_optimizer.py",
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
+    add_program_argument(p)
     p.add_argument("-o", "--output", metavar="FILE.py", help="write here (default: stdout)")
     p.add_argument("--name", help="the factory's name (default: from the program's name)")
     p.set_defaults(run=run)

@@ -31,7 +31,15 @@ from symopt.dsl.source import parse_with_positions
 if TYPE_CHECKING:  # run folders pull in the config module, hence JAX: load them when used
     from symopt.evolve.run_view import RunView
 
-__all__ = ["LoadedProgram", "load_program", "open_run_dir", "positive_int", "run_errors", "split_run_spec"]
+__all__ = [
+    "LoadedProgram",
+    "add_program_argument",
+    "load_program",
+    "open_run_dir",
+    "positive_int",
+    "run_errors",
+    "split_run_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,16 @@ def split_run_spec(spec: str) -> tuple[str, int] | None:
     if not colon or not (number.isascii() and number.isdigit()) or not os.path.isdir(folder):
         return None
     return folder, int(number)
+
+
+PROGRAM_HELP = (
+    "a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID"
+)
+
+
+def add_program_argument(parser: argparse.ArgumentParser) -> None:
+    """Adds the positional ``PROGRAM`` argument (read by :func:`load_program`) to ``parser``."""
+    parser.add_argument("program", metavar="PROGRAM", help=PROGRAM_HELP)
 
 
 def positive_int(text: str) -> int:

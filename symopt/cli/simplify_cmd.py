@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from symopt.cli.errors import UserError
-from symopt.cli.loading import load_program
+from symopt.cli.loading import add_program_argument, load_program
 from symopt.evolve.simplify import DEFAULT_TOLERANCE, Simplification, simplify
 from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec
 from symopt.proxy_tasks.registry import task_names
@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         ),
         epilog="example: symopt simplify program4 --task quadratic",
     )
-    p.add_argument("program", metavar="PROGRAM", help="a program file, a built-in name (adamw, lion, sgd, momentum, signum, program4) or RUN_DIR:ID")
+    add_program_argument(p)
     p.add_argument("--task", help="judge by this proxy task alone instead of the default fitness")
     p.add_argument(
         "--seeds", type=int, default=None, metavar="N", help="training seeds 0..N-1 (default: the fitness's)"

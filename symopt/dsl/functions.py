@@ -45,6 +45,7 @@ __all__ = [
     "FUNCTION_NAMES",
     "NAMED_CONSTANTS",
     "EPS",
+    "ARCTANH_LIMIT",
     "CONST_LIMIT",
     "register",
 ]
@@ -154,7 +155,8 @@ def _clip(r: Reducer, x: jnp.ndarray, max_norm: jnp.ndarray) -> jnp.ndarray:
     return jnp.where(norm < bound, x, x * bound / (norm + EPS))
 
 
-_ARCTANH_LIMIT = 1.0 - 1e-7
+ARCTANH_LIMIT = 1.0 - 1e-7
+"""``arctanh`` clips its argument to ``[-ARCTANH_LIMIT, ARCTANH_LIMIT]``."""
 
 # Named constants (3).
 _constant("pi", math.pi, "the constant pi")
@@ -176,7 +178,7 @@ _unary("arcsinh", jnp.arcsinh, "arcsinh(x)")
 _unary("arccosh", lambda x: jnp.arccosh(jnp.maximum(jnp.abs(x), 1.0)), "arccosh(max(|x|, 1))")
 _unary(
     "arctanh",
-    lambda x: jnp.arctanh(jnp.clip(x, -_ARCTANH_LIMIT, _ARCTANH_LIMIT)),
+    lambda x: jnp.arctanh(jnp.clip(x, -ARCTANH_LIMIT, ARCTANH_LIMIT)),
     "arctanh(x) with x clipped to (-1, 1)",
 )
 _unary("exp", jnp.exp, "e ** x")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from symopt.dsl.analysis import program_hash, reduce, redundant_count
+from symopt.dsl.analysis import program_hash, reduce
 from symopt.dsl.builtins import resolve
 from symopt.dsl.source import to_source
 from symopt.evolve import run_dir as layout
@@ -146,6 +146,7 @@ class _Campaign:
         self.hall = HallOfFame(size=config.output.hall_of_fame)
         self.submitted: dict[int, Candidate] = {}  # training now, by id
         self.waiting: dict[str, list[Candidate]] = {}  # same hash as a submitted one
+        self._reduced: dict[int, int] = {}  # reduced length of proposed, untold children, by id
         self.finished = False
         self.history: HistoryWriter | None = None
         self.evaluator: Any = None
@@ -265,7 +266,8 @@ class _Campaign:
                 cand = self.searcher.ask()
             except MutationFailed:
                 continue  # another tournament may give a parent that can be mutated
-            self.stats = self.stats.proposed(redundant_count(cand.program), len(cand.program), cand.redraws)
+            reduced = self._reduced[cand.id] = len(reduce(cand.program))  # reused when told
+            self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws)
             return cand
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
 
@@ -300,7 +302,9 @@ class _Campaign:
         self.stats = self.stats.told(fitness, trained=trained, ok=result.status == "ok")
         if not trained:
             self.stats = self.stats.cached()
-        reduced = len(reduce(cand.program))
+        reduced = self._reduced.pop(cand.id, None)
+        if reduced is None:  # the warm start, or a child resumed from a checkpoint
+            reduced = len(reduce(cand.program))
         if result.status == "ok":  # a failure's floor fitness must not take a place
             self.hall = self.hall.add(
                 Entry(

@@ -68,11 +68,16 @@ def _fresh_name(program: Program) -> str:
     return f"t{k}"
 
 
+def _names_of_kind(env: dict[str, str], kind: str) -> list[str]:
+    """The variables in ``env`` that fit an argument of ``kind``, sorted."""
+    return sorted(n for n, k in env.items() if kind == "any" or k == kind)
+
+
 def _random_arg(
     kind: str, env: dict[str, str], rng: np.random.Generator, space: SearchSpace
 ) -> Arg | None:
     """An argument of the wanted kind: a defined variable or (if scalars fit) a constant."""
-    names = sorted(n for n, k in env.items() if kind == "any" or k == kind)
+    names = _names_of_kind(env, kind)
     scalar_ok = kind in ("any", "scalar")
     if scalar_ok and (not names or rng.random() < space.const_prob):
         return Const(float(rng.normal()))
@@ -149,7 +154,7 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
     else:
         kind = FUNCTIONS[st.fn].arg_kinds[k]
         env = kinds_before(parent, i)
-        choices = sorted(n for n, kd in env.items() if (kind == "any" or kd == kind) and n != old.name)
+        choices = [n for n in _names_of_kind(env, kind) if n != old.name]
         if not choices:
             return None
         new = Var(choices[int(rng.integers(len(choices)))])

@@ -127,11 +127,11 @@ def run_pipeline(
     say = _printer(stream)
     ran = []
     for step in steps:
-        lines = len(open_run(folder).history)
-        if PipelineState.read(folder).current(step, lines):
+        view = open_run(folder)  # again for each step: the one before may have changed the folder
+        if PipelineState.read(folder).current(step, len(view.history)):
             say(f"{step}: done already ({folder / PIPELINE_STATE})")
             continue
-        run_step(folder, step, config, stream, evaluate_fn)
+        _run_step(folder, view, step, config, stream, evaluate_fn)
         ran.append(step)
     from symopt.evolve.report import write_report
 
@@ -152,7 +152,17 @@ def run_step(
     they used the result this one replaces.
     """
     folder = Path(folder)
-    view = open_run(folder)
+    _run_step(folder, open_run(folder), step, config, stream, evaluate_fn)
+
+
+def _run_step(
+    folder: Path,
+    view: RunView,
+    step: str,
+    config: Config | None,
+    stream: IO[str] | None,
+    evaluate_fn: Callable[..., Any] | None,
+) -> None:
     ctx = _Context(folder, config or view.run.config, evaluate_fn, _printer(stream))
     start = time.monotonic()
     _STEPS[step](ctx, view)

@@ -78,6 +78,10 @@ class Verdict:
         return asdict(self)
 
 
+_Fit = tuple[float, float, float, float, float]
+"""A family's best fit: (beta1, beta2, lr_scale, weight_decay, residual)."""
+
+
 @dataclass(frozen=True)
 class _Trace:
     g: np.ndarray  # [T, N]
@@ -129,7 +133,7 @@ def _fit_linear(direction: np.ndarray, tr: _Trace) -> tuple[float, float, float]
     return a, (c / a if a != 0 else float("nan")), res
 
 
-def _best(candidates: list[tuple[float, float, np.ndarray]], tr: _Trace) -> tuple[float, float, float, float, float]:
+def _best(candidates: list[tuple[float, float, np.ndarray]], tr: _Trace) -> _Fit:
     """The (beta1, beta2) whose direction fits best: (b1, b2, a, lam, residual)."""
     best = (np.nan, np.nan, np.nan, np.nan, np.inf)
     for b1, b2, direction in candidates:
@@ -139,26 +143,31 @@ def _best(candidates: list[tuple[float, float, np.ndarray]], tr: _Trace) -> tupl
     return best
 
 
+def _window(i: int, radius: int) -> range:
+    """Indices into :data:`_BETAS` within ``radius`` of ``i``: the fine grid around a coarse best."""
+    return range(max(0, i - radius), min(len(_BETAS), i + radius + 1))
+
+
 def _previous(m: np.ndarray) -> np.ndarray:
     """The momentum BEFORE each step (zeros before the first)."""
     return np.concatenate([np.zeros_like(m[..., :1, :]), m[..., :-1, :]], axis=-2)
 
 
-def _fit_sgd(tr: _Trace) -> tuple[float, float, float, float, float]:
+def _fit_sgd(tr: _Trace) -> _Fit:
     return _best([(np.nan, np.nan, tr.g)], tr)
 
 
-def _fit_momentum(tr: _Trace) -> tuple[float, float, float, float, float]:
+def _fit_momentum(tr: _Trace) -> _Fit:
     ms = _ema(tr.g, _BETAS, heavy_ball=True)
     return _best([(b, np.nan, ms[i]) for i, b in enumerate(_BETAS)], tr)
 
 
-def _fit_signum(tr: _Trace) -> tuple[float, float, float, float, float]:
+def _fit_signum(tr: _Trace) -> _Fit:
     ms = _ema(tr.g, _BETAS)
     return _best([(b, np.nan, np.sign(ms[i])) for i, b in enumerate(_BETAS)], tr)
 
 
-def _fit_lion(tr: _Trace) -> tuple[float, float, float, float, float]:
+def _fit_lion(tr: _Trace) -> _Fit:
     prev = _previous(_ema(tr.g, _BETAS))
     # Signs only: find the (b1, b2) pair whose signs agree most, then fit scale and decay.
     target = np.sign(tr.u - _decay_guess(tr))
@@ -176,8 +185,7 @@ def _fit_lion(tr: _Trace) -> tuple[float, float, float, float, float]:
     grid = agreement(coarse, coarse)
     ci, cj = np.unravel_index(int(np.argmax(grid)), grid.shape)
     i0, j0 = coarse[ci], coarse[cj]
-    rows = range(max(0, i0 - 6), min(len(_BETAS), i0 + 7))
-    cols = range(max(0, j0 - 6), min(len(_BETAS), j0 + 7))
+    rows, cols = _window(i0, 6), _window(j0, 6)
     agree = agreement(rows, cols)
     top = np.argwhere(agree >= agree.max() - 1e-12)
     r, c = top[len(top) // 2]  # the middle of a tie, not its edge
@@ -194,7 +202,7 @@ def _decay_guess(tr: _Trace) -> np.ndarray:
     return c * tr.w
 
 
-def _fit_adam(tr: _Trace) -> tuple[float, float, float, float, float]:
+def _fit_adam(tr: _Trace) -> _Fit:
     ms = _ema(tr.g, _BETAS)
     vs = _ema(tr.g * tr.g, _BETAS)
     # Coarse grid first, then every beta pair near the best coarse one.
@@ -208,15 +216,11 @@ def _fit_adam(tr: _Trace) -> tuple[float, float, float, float, float]:
 
     b1, b2, *_ = score(cands)
     i0, j0 = int(np.argmin(np.abs(_BETAS - b1))), int(np.argmin(np.abs(_BETAS - b2)))
-    near = [
-        (i, j)
-        for i in range(max(0, i0 - 8), min(len(_BETAS), i0 + 9))
-        for j in range(max(0, j0 - 8), min(len(_BETAS), j0 + 9))
-    ]
+    near = [(i, j) for i in _window(i0, 8) for j in _window(j0, 8)]
     return score(near)
 
 
-_FITTERS: dict[str, Callable[[_Trace], tuple[float, float, float, float, float]]] = {
+_FITTERS: dict[str, Callable[[_Trace], _Fit]] = {
     "sgd": _fit_sgd,
     "momentum": _fit_momentum,
     "signum": _fit_signum,

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -24,6 +24,23 @@ from symopt.proxy_tasks.knobs import at_least, within
 from symopt.proxy_tasks.trainer import Problem
 
 __all__ = ["QuadraticKnobs", "Quadratic", "RosenbrockKnobs", "Rosenbrock", "rosenbrock"]
+
+
+def _exact_problem(
+    init: Callable[[jax.Array], dict[str, Any]],
+    objective: Callable[[dict[str, Any], dict[str, Any]], jax.Array],
+    data: dict[str, Any],
+    knobs: Any,
+) -> Problem:
+    """A problem without batches: both the training loss and the metric are ``objective``."""
+    return Problem(
+        init=init,
+        loss=lambda params, data, key: objective(params, data),
+        evaluate=lambda params, data: (objective(params, data), {}),
+        data=data,
+        steps=knobs.steps,
+        warmup=knobs.warmup,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,14 +89,7 @@ class Quadratic(Task):
             d = params["w"] - data["minimum"]
             return 0.5 * d @ data["hessian"] @ d
 
-        return Problem(
-            init=lambda key: {"w": jax.random.normal(key, (k.dim,))},
-            loss=lambda params, data, key: objective(params, data),
-            evaluate=lambda params, data: (objective(params, data), {}),
-            data=data,
-            steps=k.steps,
-            warmup=k.warmup,
-        )
+        return _exact_problem(lambda key: {"w": jax.random.normal(key, (k.dim,))}, objective, data, k)
 
 
 @dataclass(frozen=True)
@@ -130,11 +140,4 @@ class Rosenbrock(Task):
         def init(key: jax.Array) -> dict[str, Any]:
             return {"x": start + k.spread * jax.random.normal(key, (k.dim,))}
 
-        return Problem(
-            init=init,
-            loss=lambda params, data, key: rosenbrock(params["x"]),
-            evaluate=lambda params, data: (rosenbrock(params["x"]), {}),
-            data={},
-            steps=k.steps,
-            warmup=k.warmup,
-        )
+        return _exact_problem(init, lambda params, data: rosenbrock(params["x"]), {}, k)

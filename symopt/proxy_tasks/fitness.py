@@ -76,10 +76,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
-from symopt.dsl.analysis import depends_on_gradient, is_valid, live_slots
+from symopt.dsl.analysis import live_slots
 from symopt.dsl.builtins import builtin
 from symopt.dsl.program import Program
-from symopt.proxy_tasks.evaluate import evaluate
+from symopt.proxy_tasks.evaluate import INVALID_PROGRAM, Analysed, analyse, run_analysed
 from symopt.proxy_tasks.registry import make_task
 
 __all__ = [
@@ -192,7 +192,7 @@ class FitnessSpec:
 # See the module docstring for the measurements behind each choice. The digits'
 # best learning rates are 8-32x the programs' constants and Rosenbrock's ~512x,
 # hence the lr_scales. 54 runs (~0.37 s on one core) per candidate: 6 of digits,
-# 48 of Rosenbrock at ~2 ms each (mostly evaluate()'s per-run overhead).
+# 48 of Rosenbrock at ~2 ms each (mostly per-run overhead).
 DEFAULT_FITNESS = FitnessSpec(
     tasks=(
         TaskSpec("digits_mlp", {"loss": "se"}, weight=2.0, lr_scale=16.0),
@@ -296,7 +296,7 @@ class _Raw:
     reason: str
 
 
-def _score_task(program: Program, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float]) -> _Raw:
+def _score_task(analysed: Analysed, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float]) -> _Raw:
     task = spec.task()
     best: tuple[float, float] | None = None
     failed_runs, reason = 0, ""
@@ -304,7 +304,7 @@ def _score_task(program: Program, spec: TaskSpec, seeds: Sequence[int], multipli
         lr_mult = spec.lr_scale * r
         logs = []
         for seed in spec.run_seeds(seeds):
-            result = evaluate(program, task, seed, lr_mult)
+            result = run_analysed(analysed, task, seed, lr_mult)
             if not result.ok:
                 failed_runs += 1
                 reason = reason or result.reason
@@ -317,14 +317,15 @@ def _score_task(program: Program, spec: TaskSpec, seeds: Sequence[int], multipli
     return _Raw(best[0], best[1], failed_runs, reason)
 
 
-def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
-    return tuple(_score_task(program, t, seeds, spec.lr_multipliers) for t in spec.tasks)
+def _raw_scores(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
+    # Each run is what evaluate() would give, without re-analysing the program per run.
+    return tuple(_score_task(analysed, t, seeds, spec.lr_multipliers) for t in spec.tasks)
 
 
 @functools.cache
 def _baseline(spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[tuple[_Raw, ...], int]:
     program = builtin(spec.baseline)
-    return _raw_scores(program, spec, seeds), len(live_slots(program))
+    return _raw_scores(analyse(program), spec, seeds), len(live_slots(program))
 
 
 def baseline_scores(spec: FitnessSpec, seeds: Sequence[int] | None = None) -> tuple[float, ...]:
@@ -376,14 +377,14 @@ def evaluate_fitness(
 
 
 def _evaluate_fitness(program: Program, spec: FitnessSpec, seeds: tuple[int, ...], start: float) -> FitnessResult:
-    # Program-level failures need no training: evaluate() would fail every run alike.
-    if not is_valid(program):
-        return _failed("invalid program", start)
-    if not depends_on_gradient(program):
-        return _failed("update ignores the gradient", start)
+    analysed = analyse(program)
+    if analysed.rejected is not None:
+        # Program-level failures need no training: every run would fail alike.
+        reason = analysed.rejected.reason
+        return _failed(INVALID_PROGRAM if reason.startswith(INVALID_PROGRAM) else reason, start)
     slots = len(live_slots(program))
     base_raw, base_slots = _baseline(spec, seeds)
-    raw = _raw_scores(program, spec, seeds)
+    raw = _raw_scores(analysed, spec, seeds)
     runs = _runs(spec, len(seeds))
     failed_runs = sum(r.failed_runs for r in raw)
     reason = next((r.reason for r in raw if r.reason), "")
