@@ -238,7 +238,7 @@ def test_the_baselines_share_the_discovery_fitness_and_budget():
 def test_the_discovery_config_runs_the_whole_pipeline_in_a_laptop_budget():
     lion = load_config(CONFIG_DIR / "lion_discovery.yaml")
     assert lion.pipeline == ("search", "funnel", "simplify", "verdict")
-    assert lion.search.budget.max_seconds <= 3600 and lion.search.budget.max_trained <= 30000
+    assert lion.search.budget.max_seconds <= 1200 and lion.search.budget.max_trained <= 30000
     assert load_config(CONFIG_DIR / "quick.yaml").pipeline == ("search",)
 
 
