@@ -10,9 +10,12 @@ import csv
 import dataclasses
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
+import ray
+import ray.cloudpickle
 
 from run_folders import CHILDREN, make_run
 from symopt.cli import main
@@ -41,6 +44,9 @@ TABLE = {
     "momentum": {20: -0.2, 40: 0.5},  # child 5: fails B, so never reaches C
 }
 BY_HASH = {program_hash(builtin(name)): name for name in TABLE}
+
+# tests/ is not on Ray workers' path: the fake fitness below travels by value.
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 class TableFitness:
@@ -173,3 +179,19 @@ def test_a_missing_or_damaged_run_exits_2_naming_the_file(tmp_path, capsys, comm
     if command == "report":  # the funnel counts as done, so its file is read and found damaged
         assert main([command, str(broken)]) == 2
         assert f"{broken / 'funnel.json'}: damaged funnel results" in capsys.readouterr().err
+
+
+def test_the_funnel_runs_on_ray_workers_like_the_search(tmp_path):
+    """Two embedded Ray workers score the stages; the outcome is the serial one, and Ray is stopped."""
+    serial_section = {"funnel": FUNNEL, "ray": RayConfig(serial=True)}
+    serial = run_funnel(open_run(make_run(tmp_path / "serial", sections=serial_section)), evaluate_fn=TableFitness())
+    ray_section = RayConfig(serial=False, num_workers=2, num_cpus=2)
+    on_ray = run_funnel(
+        open_run(make_run(tmp_path / "ray", sections={"funnel": FUNNEL, "ray": ray_section})),
+        evaluate_fn=TableFitness(),
+    )
+    assert [(r.id, r.name, r.fitness, r.passed) for s in on_ray.stages for r in s.rows] == [
+        (r.id, r.name, r.fitness, r.passed) for s in serial.stages for r in s.rows
+    ]
+    assert [r.id for r in on_ray.survivors()] == [2]
+    assert not ray.is_initialized()
