@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -82,6 +83,22 @@ def test_the_search_goes_on_to_a_report(finished):
     held_out = report[report.index("## Held-out tasks") :]
     assert "| adamw |" in held_out and "| lion |" in held_out
     assert "```python\ndef train(" in report
+
+
+def test_the_held_out_table_compares_each_task_with_adamw_and_marks_grid_edges(finished):
+    report = (finished[0] / "report.md").read_text()
+    table = report[report.index("| stage | task | optimizer") :].split("\n\n")[0].splitlines()
+    assert table[0].split(" | ")[3:6] == ["val. loss", "vs AdamW", "tuned lr mult"]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
+    assert {r[0] for r in rows} <= {"B", "C"} and len(rows) % 3 == 0  # the program, adamw, lion
+    adamw_loss = {r[0]: float(r[3]) for r in rows if r[2] == "adamw"}
+    for stage, _, name, loss, vs_adamw, lr, _ in rows:
+        # vs AdamW is log(AdamW's loss / this loss), from the 4-digit losses the table shows.
+        assert float(vs_adamw) == pytest.approx(math.log(adamw_loss[stage] / float(loss)), abs=2e-3)
+        mult = float(lr.split()[0])
+        assert mult in (0.5, 1.0, 2.0)  # the stages' grid (lr_scale 1)
+        assert lr.endswith("(grid edge)") == (mult != 1.0), (name, lr)
+    assert ("`grid edge`" in report) == any(r[5].endswith("(grid edge)") for r in rows)
 
 
 def test_resume_continues_with_the_first_step_not_done(finished, tmp_path, capsys):

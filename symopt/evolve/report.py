@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from symopt.evolve.atomic import atomic_write
-from symopt.evolve.funnel import FunnelResult, Row
+from symopt.evolve.funnel import FunnelResult, Row, TaskResult
 from symopt.evolve.funnel_files import FUNNEL_CSV, FUNNEL_PNG, META_CSV, META_PNG, read_funnel
 from symopt.evolve.pipeline import SIMPLIFY_JSON, VERDICT_JSON
 from symopt.evolve.run_dir import PROGRESS, Run, load_run, read_json_object
@@ -192,34 +192,65 @@ def _verdict_section(run: Run, verdict: dict[str, Any] | None) -> list[str]:
     return lines + [says + same, ""] + _table(["", ""], constants)
 
 
+def _grid_edges(run: Run, stage: str) -> list[tuple[float, float]]:
+    """Per task of ``stage``: the smallest and largest multiplier its grid tried (empty if unknown)."""
+    for cfg in run.config.funnel.stages:
+        if cfg.name == stage:
+            lo, hi = min(cfg.lr_multipliers), max(cfg.lr_multipliers)
+            return [(t.lr_scale * lo, t.lr_scale * hi) for t in cfg.tasks]
+    return []
+
+
+def _lr_cell(result: TaskResult | None, edges: tuple[float, float] | None) -> str:
+    """The tuned multiplier, marked when it sits at an end of the grid (the optimum may lie beyond)."""
+    if result is None:
+        return "-"
+    at_edge = edges is not None and any(math.isclose(result.lr_mult, e, rel_tol=1e-6) for e in edges)
+    return _num(result.lr_mult) + (" (grid edge)" if at_edge else "")
+
+
+def _vs_adamw(result: TaskResult | None, adamw: TaskResult | None) -> str:
+    """``log(AdamW's loss / this loss)`` on one task: > 0 means better than AdamW."""
+    if result is None or adamw is None or not (result.metric > 0 and adamw.metric > 0):
+        return "-"
+    return _num(math.log(adamw.metric / result.metric), True)
+
+
 def _held_out_section(run: Run, funnel: FunnelResult | None, simplified: dict[str, Any] | None) -> list[str]:
     lines = ["## Held-out tasks: the discovered program against AdamW and Lion", ""]
     if funnel is None or simplified is None:
         return lines + _not_run("funnel and simplify", run.path)
     rows = []
+    edge_marked = False
     for stage in funnel.stages:
         mine = [r for r in stage.programs if r.id == simplified["id"]]
         if not mine:
             continue
         entries = [(f"child {simplified['id']}", mine[0])] + [(r.name, r) for r in stage.baselines]
+        adamw = next((r for r in stage.baselines if r.name == "adamw"), None)
+        edges = _grid_edges(run, stage.name)
         for t, task in enumerate(stage.tasks):
+            task_edges = edges[t] if t < len(edges) else None
+            base = adamw.per_task[t] if adamw is not None and t < len(adamw.per_task) else None
             for label, row in entries:
                 result = row.per_task[t] if t < len(row.per_task) else None
-                rows.append(
-                    [
-                        stage.name,
-                        task,
-                        label,
-                        _num(result.metric if result else None),
-                        _num(result.lr_mult if result else None),
-                        _num(row.fitness, True),
-                    ]
-                )
+                lr = _lr_cell(result, task_edges)
+                edge_marked |= lr.endswith("(grid edge)")
+                metric = _num(result.metric if result else None)
+                rows.append([stage.name, task, label, metric, _vs_adamw(result, base), lr, _num(row.fitness, True)])
     if not rows:
         return lines + [f"Child {simplified['id']} was not in the funnel.", ""]
     lines += [
         "Validation loss (lower is better) at each optimizer's best learning-rate multiplier "
-        "on the stage's grid; stage fitness is relative to AdamW (higher is better).",
+        "on the stage's grid; `vs AdamW` is log(AdamW's loss / this loss) on that task and "
+        "`stage fitness` the stage's weighted mean of it (higher is better)."
+        + (
+            " A multiplier marked `grid edge` is the grid's smallest or largest: that optimizer's "
+            "best learning rate may lie beyond it (widen the stage's `lr_multipliers`)."
+            if edge_marked
+            else ""
+        ),
         "",
     ]
-    return lines + _table(["stage", "task", "optimizer", "val. loss", "tuned lr mult", "stage fitness"], rows)
+    headers = ["stage", "task", "optimizer", "val. loss", "vs AdamW", "tuned lr mult", "stage fitness"]
+    return lines + _table(headers, rows)
