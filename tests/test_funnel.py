@@ -181,6 +181,7 @@ def test_a_missing_or_damaged_run_exits_2_naming_the_file(tmp_path, capsys, comm
         assert f"{broken / 'funnel.json'}: damaged funnel results" in capsys.readouterr().err
 
 
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # Ray's daemons start after JAX loaded
 def test_the_funnel_runs_on_ray_workers_like_the_search(tmp_path):
     """Two embedded Ray workers score the stages; the outcome is the serial one, and Ray is stopped."""
     serial_section = {"funnel": FUNNEL, "ray": RayConfig(serial=True)}

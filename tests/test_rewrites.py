@@ -271,7 +271,9 @@ def test_descriptive_names_tell_momentum_from_second_moment_by_behaviour() -> No
     # Declared in the "wrong" order: the second moment first.
     p = program("g2 = square(g)", "a = interp(g2, a, 0.999)", "b = interp(g, b, 0.9)", "s = sqrt(a)",
                 "out = b / s", "update = out * lr", state="a, b")
-    assert descriptive_names(p) == {"a": "second_moment", "b": "momentum", "g2": "t1", "s": "t2", "out": "t3"}
+    assert descriptive_names(p) == {
+        "a": "second_moment", "b": "momentum", "g2": "square_g", "s": "sqrt_second_moment", "out": "t1"
+    }  # fmt: skip
 
 
 def test_descriptive_names_leave_inputs_lr_and_dead_slots_alone() -> None:
@@ -280,10 +282,22 @@ def test_descriptive_names_leave_inputs_lr_and_dead_slots_alone() -> None:
 
 def test_descriptive_names_avoid_the_names_they_keep() -> None:
     # The dead slot is called t1 and stays so; the temporaries must not take its name.
-    p = program("a = sign(g)", "b = a * lr", "update = b + b", state="t1")
+    p = program("a = g * g", "b = a * lr", "update = b + b", state="t1")
     names = descriptive_names(p)
     assert names == {"a": "t2", "b": "t3"}
     assert program_hash(renamed(p, names)) == program_hash(p)
+
+
+def test_descriptive_names_derive_from_a_one_argument_function_set_once() -> None:
+    p = program("a = sign(g)", "a = a * lr", "b = abs(g)", "c = sqrt(b)", "update = a + c")
+    # a is written twice: a plain temporary; c's name follows b's new name.
+    assert descriptive_names(p) == {"a": "t1", "b": "abs_g", "c": "sqrt_abs_g"}
+    chain = program("x1 = abs(g)", "x2 = exp(x1)", "x3 = sign(x2)", "x4 = abs(x3)", "x5 = exp(x4)",
+                    "x6 = sign(x5)", "update = x6 * lr")  # fmt: skip
+    names = descriptive_names(chain)
+    assert [names[f"x{k}"] for k in range(1, 6)] == ["abs_g", "exp_abs_g", "sign_exp_abs_g", "abs_sign_exp_abs_g",
+                                          "exp_abs_sign_exp_abs_g"]  # fmt: skip
+    assert names["x6"] == "t1"  # sign_exp_abs_sign_exp_abs_g: past 24 characters
 
 
 def test_descriptive_names_number_repeated_roles() -> None:

@@ -43,6 +43,7 @@ import numpy as np
 from symopt.dsl.analysis import is_valid, live_slots, program_hash, reduce
 from symopt.dsl.execute import run_step
 from symopt.dsl.flat import SegmentReducer
+from symopt.dsl.functions import FUNCTIONS
 from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var
 from symopt.dsl.redundancy import Dataflow, Source, dataflow
 from symopt.dsl.source import to_source
@@ -561,8 +562,9 @@ def descriptive_names(program: Program) -> dict[str, str]:
 
     Live state slots become ``momentum`` (odd in the gradient) or ``second_moment``
     (even), the output ``update``, a temporary only ever set to ``w * c``
-    ``decay``, and other temporaries ``t1``, ``t2``... in order of first
-    assignment. Inputs (``w``, ``g``, ``lr``), dead slots and an output that is
+    ``decay``, one set once to a one-argument function of a variable
+    ``<function>_<variable>`` (``sqrt_second_moment``), and other temporaries
+    ``t1``, ``t2``... in order of first assignment. Inputs (``w``, ``g``, ``lr``), dead slots and an output that is
     an input or a slot keep their names; a repeated role gets a number
     (``momentum2``). Names that would not change are left out.
 
@@ -572,7 +574,7 @@ def descriptive_names(program: Program) -> dict[str, str]:
     Example:
         >>> from symopt.dsl import builtin
         >>> descriptive_names(builtin("adamw"))
-        {'m': 'momentum', 'v': 'second_moment', 'g2': 't1', 'sqrt_v': 't2', 'wd': 'decay'}
+        {'m': 'momentum', 'v': 'second_moment', 'g2': 'square_g', 'sqrt_v': 'sqrt_second_moment', 'wd': 'decay'}
     """
     live = live_slots(program)
     keep = {*INPUTS, *(s for s in program.state if s not in live)}
@@ -588,9 +590,29 @@ def descriptive_names(program: Program) -> dict[str, str]:
     if program.output not in keep:
         name(program.output, "update")
     for st in program.statements:
-        if st.target not in names and st.target not in keep:
-            name(st.target, *(("decay",) if _is_decay(program, st.target) else ("t", 1)))
+        if st.target in names or st.target in keep:
+            continue
+        if _is_decay(program, st.target):
+            name(st.target, "decay")
+        elif (derived := _derived_name(program, st, names)) is not None:
+            name(st.target, derived)
+        else:
+            name(st.target, "t", 1)
     return {old: new for old, new in names.items() if old != new}
+
+
+_MAX_DERIVED = 24  # a longer derived name reads worse than t1
+
+
+def _derived_name(program: Program, st: Statement, names: Mapping[str, str]) -> str | None:
+    """``sqrt_second_moment`` for a temporary set once to a one-argument function of a variable."""
+    if FUNCTIONS[st.fn].arity != 1 or not isinstance(st.args[0], Var):
+        return None
+    if sum(other.target == st.target for other in program.statements) != 1:
+        return None
+    arg = st.args[0].name
+    derived = f"{st.fn}_{names.get(arg, arg)}"
+    return derived if len(derived) <= _MAX_DERIVED else None
 
 
 def renamed(program: Program, names: Mapping[str, str]) -> Program:
