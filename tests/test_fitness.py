@@ -134,3 +134,28 @@ def test_run_log_loss_caps_failures() -> None:
     assert run_log_loss(math.e, True) == pytest.approx(1.0)
     assert run_log_loss(1e30, True) == LOG_LOSS_CAP
     assert run_log_loss(math.nan, False) == LOG_LOSS_CAP
+
+
+def test_a_grown_grid_finds_what_the_whole_grid_finds():
+    """grow_grid steps past an end while it keeps improving; the oracle is the plain, wider grid."""
+    quad = TaskSpec("quadratic", {"steps": 20, "dim": 8})
+    for program, start in ((builtin("sgd"), (0.001, 0.002)), (builtin("adamw"), (512.0, 1024.0))):
+        grid = [start[0] * 2.0**k for k in range(-4, 6)]
+        whole = evaluate_fitness(program, FitnessSpec((quad,), (0,), tuple(grid), 0.0, "sgd"))
+        grown = evaluate_fitness(program, FitnessSpec((quad,), (0,), start, 0.0, "sgd", grow_grid=3))
+        best = whole.per_task[0].best_lr_mult
+        reachable = [r for r in grid if start[0] / 8 <= r <= start[1] * 8]
+        # The tuned rate lies past the 2-point grid; growth reaches the whole grid's choice if
+        # that choice is within 3 steps, else it stops at its last step.
+        assert best not in start
+        expected = best if best in reachable else (reachable[0] if best < start[0] else reachable[-1])
+        assert grown.per_task[0].best_lr_mult == pytest.approx(expected)
+        tried = grown.runs
+        assert 3 <= tried <= 5  # 2 + up to 3 grown multipliers, one seed each
+        plain = evaluate_fitness(program, FitnessSpec((quad,), (0,), start, 0.0, "sgd"))
+        assert plain.runs == 2 and plain.per_task[0].best_lr_mult in start
+
+
+def test_grow_grid_must_not_be_negative():
+    with pytest.raises(ValueError, match="grow_grid"):
+        FitnessSpec((TaskSpec("quadratic"),), (0,), (1.0,), 0.0, grow_grid=-1)

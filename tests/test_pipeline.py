@@ -95,10 +95,13 @@ def test_the_held_out_table_compares_each_task_with_adamw_and_marks_grid_edges(f
     for stage, _, name, loss, vs_adamw, lr, _ in rows:
         # vs AdamW is log(AdamW's loss / this loss), from the 4-digit losses the table shows.
         assert float(vs_adamw) == pytest.approx(math.log(adamw_loss[stage] / float(loss)), abs=2e-3)
+        # The stages' grid is 0.5, 1, 2 (lr_scale 1), grown by up to 2 factor-2 steps each way.
         mult = float(lr.split()[0])
-        assert mult in (0.5, 1.0, 2.0)  # the stages' grid (lr_scale 1)
-        assert lr.endswith("(grid edge)") == (mult != 1.0), (name, lr)
-    assert ("`grid edge`" in report) == any(r[5].endswith("(grid edge)") for r in rows)
+        assert mult in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+        mark = "(grid edge)" if mult in (0.125, 8.0) else "(grid grown)" if mult in (0.25, 4.0) else ""
+        assert lr == f"{mult:g} {mark}".strip(), (name, lr)
+    for mark in ("grid edge", "grid grown"):
+        assert (f"`{mark}`" in report) == any(r[5].endswith(f"({mark})") for r in rows)
 
 
 def test_resume_continues_with_the_first_step_not_done(finished, tmp_path, capsys):

@@ -106,6 +106,7 @@ def fitness_spec(
     lr_multipliers: Sequence[float],
     slot_cost: float,
     baseline: str,
+    grow_grid: int = 0,
 ) -> Any:
     """The :class:`~symopt.proxy_tasks.fitness.FitnessSpec` of these config values.
 
@@ -122,6 +123,7 @@ def fitness_spec(
         lr_multipliers=tuple(lr_multipliers),
         slot_cost=slot_cost,
         baseline=baseline,
+        grow_grid=grow_grid,
     )
 
 

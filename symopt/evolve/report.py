@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -192,21 +193,36 @@ def _verdict_section(run: Run, verdict: dict[str, Any] | None) -> list[str]:
     return lines + [says + same, ""] + _table(["", ""], constants)
 
 
-def _grid_edges(run: Run, stage: str) -> list[tuple[float, float]]:
-    """Per task of ``stage``: the smallest and largest multiplier its grid tried (empty if unknown)."""
+@dataclass(frozen=True)
+class _Grid:
+    """A task's multipliers on a stage: the configured ends, and the ends growth may reach."""
+
+    low: float
+    high: float
+    grow: int
+
+    def mark(self, lr_mult: float) -> str:
+        """`` (grid edge)`` at the last multiplier growth could reach, `` (grid grown)`` past the grid."""
+        factor = 2.0**self.grow
+        if any(math.isclose(lr_mult, end, rel_tol=1e-6) for end in (self.low / factor, self.high * factor)):
+            return " (grid edge)"
+        return " (grid grown)" if not self.low * (1 - 1e-6) <= lr_mult <= self.high * (1 + 1e-6) else ""
+
+
+def _grids(run: Run, stage: str) -> list[_Grid]:
+    """Per task of ``stage``: its grid (empty if the stage is not in the run's config)."""
     for cfg in run.config.funnel.stages:
         if cfg.name == stage:
             lo, hi = min(cfg.lr_multipliers), max(cfg.lr_multipliers)
-            return [(t.lr_scale * lo, t.lr_scale * hi) for t in cfg.tasks]
+            return [_Grid(t.lr_scale * lo, t.lr_scale * hi, cfg.grow_lr_grid) for t in cfg.tasks]
     return []
 
 
-def _lr_cell(result: TaskResult | None, edges: tuple[float, float] | None) -> str:
-    """The tuned multiplier, marked when it sits at an end of the grid (the optimum may lie beyond)."""
+def _lr_cell(result: TaskResult | None, grid: _Grid | None) -> str:
+    """The tuned multiplier, marked when it lies at the end of its (grown) grid or past the grid."""
     if result is None:
         return "-"
-    at_edge = edges is not None and any(math.isclose(result.lr_mult, e, rel_tol=1e-6) for e in edges)
-    return _num(result.lr_mult) + (" (grid edge)" if at_edge else "")
+    return _num(result.lr_mult) + (grid.mark(result.lr_mult) if grid is not None else "")
 
 
 def _vs_adamw(result: TaskResult | None, adamw: TaskResult | None) -> str:
@@ -221,21 +237,21 @@ def _held_out_section(run: Run, funnel: FunnelResult | None, simplified: dict[st
     if funnel is None or simplified is None:
         return lines + _not_run("funnel and simplify", run.path)
     rows = []
-    edge_marked = False
+    marks: set[str] = set()
     for stage in funnel.stages:
         mine = [r for r in stage.programs if r.id == simplified["id"]]
         if not mine:
             continue
         entries = [(f"child {simplified['id']}", mine[0])] + [(r.name, r) for r in stage.baselines]
         adamw = next((r for r in stage.baselines if r.name == "adamw"), None)
-        edges = _grid_edges(run, stage.name)
+        grids = _grids(run, stage.name)
         for t, task in enumerate(stage.tasks):
-            task_edges = edges[t] if t < len(edges) else None
+            grid = grids[t] if t < len(grids) else None
             base = adamw.per_task[t] if adamw is not None and t < len(adamw.per_task) else None
             for label, row in entries:
                 result = row.per_task[t] if t < len(row.per_task) else None
-                lr = _lr_cell(result, task_edges)
-                edge_marked |= lr.endswith("(grid edge)")
+                lr = _lr_cell(result, grid)
+                marks |= {m for m in ("grid edge", "grid grown") if lr.endswith(f"({m})")}
                 metric = _num(result.metric if result else None)
                 rows.append([stage.name, task, label, metric, _vs_adamw(result, base), lr, _num(row.fitness, True)])
     if not rows:
@@ -245,9 +261,15 @@ def _held_out_section(run: Run, funnel: FunnelResult | None, simplified: dict[st
         "on the stage's grid; `vs AdamW` is log(AdamW's loss / this loss) on that task and "
         "`stage fitness` the stage's weighted mean of it (higher is better)."
         + (
-            " A multiplier marked `grid edge` is the grid's smallest or largest: that optimizer's "
-            "best learning rate may lie beyond it (widen the stage's `lr_multipliers`)."
-            if edge_marked
+            " `grid grown`: the best multiplier lay past the stage's `lr_multipliers`, found by "
+            "trying factor-2 steps beyond them (`grow_lr_grid`)."
+            if "grid grown" in marks
+            else ""
+        )
+        + (
+            " `grid edge`: the last multiplier tried on that side was still the best, so the "
+            "optimizer's best learning rate may lie further out (widen `lr_multipliers`)."
+            if "grid edge" in marks
             else ""
         ),
         "",

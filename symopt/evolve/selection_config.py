@@ -31,7 +31,9 @@ stage asks whether the program trains better; its memory is known without
 training and the report states it. Every stage tries 5 multipliers a factor 2
 apart (16x in all; stage C 7, 64x in all), for the programs and the baselines
 alike, so Lion (whose best learning rate is 3-10x below AdamW's) and AdamW are
-both tuned. The report marks a tuned multiplier at a grid edge.
+both tuned; where a best multiplier still sits at an end of the grid, up to 2
+factor-2 steps past it are tried (``grow_lr_grid``). The report marks a tuned
+multiplier found past the grid, or at the end of that growth.
 
 Example:
     >>> cfg = FunnelConfig()
@@ -111,6 +113,9 @@ class StageConfig:
             best kept (default [0.25, 0.5, 1, 2, 4]).
         slot_cost: fitness cost per state slot beyond AdamW's (default 0: a
             stage judges training, not memory).
+        grow_lr_grid: factor-2 steps tried past either end of ``lr_multipliers``
+            while the best multiplier of a task sits there (default 2), for
+            programs and baselines alike.
         pass_: YAML key ``pass``: who goes on; ``beat_adamw`` (default, the
             paper's): fitness above AdamW's, i.e. > 0.
     """
@@ -120,11 +125,13 @@ class StageConfig:
     seeds: tuple[int, ...] = _HELD_OUT_SEEDS
     lr_multipliers: tuple[float, ...] = _MULTIPLIERS
     slot_cost: float = 0.0
+    grow_lr_grid: int = 2
     pass_: Literal["beat_adamw"] = field(default="beat_adamw", metadata={KEY: "pass"})
 
     def __post_init__(self) -> None:
         check(bool(_STAGE_NAME.match(self.name)), "name", "letters, digits, '_', '.', '-'", self.name)
         check_fitness_fields(self.tasks, self.seeds, self.lr_multipliers, self.slot_cost)
+        check(self.grow_lr_grid >= 0, "grow_lr_grid", "an integer >= 0", self.grow_lr_grid)
 
     @property
     def baseline(self) -> str:
@@ -133,7 +140,9 @@ class StageConfig:
 
     def to_spec(self) -> Any:
         """The stage's :class:`~symopt.proxy_tasks.fitness.FitnessSpec`."""
-        return fitness_spec(self.tasks, self.seeds, self.lr_multipliers, self.slot_cost, self.baseline)
+        return fitness_spec(
+            self.tasks, self.seeds, self.lr_multipliers, self.slot_cost, self.baseline, self.grow_lr_grid
+        )
 
 
 def default_stages() -> tuple[StageConfig, ...]:

@@ -172,6 +172,10 @@ class FitnessSpec:
             ``lr_scale``); the best mean over seeds counts.
         slot_cost: fitness subtracted per live state slot beyond the baseline's.
         baseline: the built-in program that scores 0.
+        grow_grid: while a task's best multiplier is the smallest (largest) of
+            those tried, try half (twice) it, up to this many times per task
+            (default 0: the multipliers as given). Held-out checks use it so a
+            program or baseline whose best rate lies past the grid is still tuned.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -179,6 +183,7 @@ class FitnessSpec:
     lr_multipliers: tuple[float, ...]
     slot_cost: float
     baseline: str = "adamw"
+    grow_grid: int = 0
 
     def __post_init__(self) -> None:
         for name in ("tasks", "seeds", "lr_multipliers"):
@@ -187,6 +192,8 @@ class FitnessSpec:
                 raise ValueError(f"a fitness spec needs at least one of {name}")
         if any(not r > 0 for r in self.lr_multipliers):
             raise ValueError(f"learning-rate multipliers must be > 0, got {self.lr_multipliers}")
+        if self.grow_grid < 0:
+            raise ValueError(f"grow_grid must be >= 0, got {self.grow_grid}")
 
 
 # See the module docstring for the measurements behind each choice. The digits'
@@ -258,7 +265,7 @@ class FitnessResult:
 
 
 def runs_per_evaluation(spec: FitnessSpec) -> int:
-    """Training runs one :func:`evaluate_fitness` call makes.
+    """Training runs one :func:`evaluate_fitness` call makes (at least, with ``grow_grid``).
 
     Example:
         >>> runs_per_evaluation(DEFAULT_FITNESS)
@@ -288,38 +295,54 @@ def run_log_loss(metric: float, ok: bool) -> float:
 
 @dataclass(frozen=True)
 class _Raw:
-    """One task's raw result: ``(best lr_mult, L_t, failed runs, first failure reason)``."""
+    """One task's raw result: best lr_mult, ``L_t``, runs made, failed runs, first failure reason."""
 
     best_lr_mult: float
     mean_log_loss: float
+    runs: int
     failed_runs: int
     reason: str
 
 
-def _score_task(analysed: Analysed, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float]) -> _Raw:
+def _score_task(
+    analysed: Analysed, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float], grow: int = 0
+) -> _Raw:
     task = spec.task()
-    best: tuple[float, float] | None = None
+    run_seeds = spec.run_seeds(seeds)
+    means: dict[float, float] = {}
     failed_runs, reason = 0, ""
-    for r in multipliers:
-        lr_mult = spec.lr_scale * r
+
+    def trial(r: float) -> None:
+        nonlocal failed_runs, reason
         logs = []
-        for seed in spec.run_seeds(seeds):
-            result = run_analysed(analysed, task, seed, lr_mult)
+        for seed in run_seeds:
+            result = run_analysed(analysed, task, seed, spec.lr_scale * r)
             if not result.ok:
                 failed_runs += 1
                 reason = reason or result.reason
             logs.append(run_log_loss(result.metric, result.ok))
-        mean = math.fsum(logs) / len(logs)
-        # Strictly lower wins, so ties keep the first (smallest) multiplier: deterministic.
-        if best is None or mean < best[1]:
-            best = (lr_mult, mean)
-    assert best is not None
-    return _Raw(best[0], best[1], failed_runs, reason)
+        means[r] = math.fsum(logs) / len(logs)
+
+    for r in multipliers:
+        if r not in means:
+            trial(r)
+    # Strictly lower wins, so ties keep the first multiplier tried: deterministic.
+    best = min(means, key=means.__getitem__)
+    for _ in range(grow):
+        low, high = min(means), max(means)
+        if low == high or best not in (low, high):
+            break  # one multiplier gives no direction; an inner best needs no growing
+        step = low / 2 if best == low else high * 2
+        trial(step)
+        if not means[step] < means[best]:
+            break
+        best = step
+    return _Raw(spec.lr_scale * best, means[best], len(means) * len(run_seeds), failed_runs, reason)
 
 
 def _raw_scores(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
     # Each run is what evaluate() would give, without re-analysing the program per run.
-    return tuple(_score_task(analysed, t, seeds, spec.lr_multipliers) for t in spec.tasks)
+    return tuple(_score_task(analysed, t, seeds, spec.lr_multipliers, spec.grow_grid) for t in spec.tasks)
 
 
 @functools.cache
@@ -385,7 +408,7 @@ def _evaluate_fitness(program: Program, spec: FitnessSpec, seeds: tuple[int, ...
     slots = len(live_slots(program))
     base_raw, base_slots = _baseline(spec, seeds)
     raw = _raw_scores(analysed, spec, seeds)
-    runs = _runs(spec, len(seeds))
+    runs = sum(r.runs for r in raw)
     failed_runs = sum(r.failed_runs for r in raw)
     reason = next((r.reason for r in raw if r.reason), "")
     if failed_runs == runs:
