@@ -20,9 +20,10 @@ search used both cores; each run's ``report.md`` gives the seconds it took):
   wider teacher-student regression (~1.2 s a run), 7 multipliers: ~45 s a program.
 
 Caveat, measured: the Lion built-in does not beat AdamW on these stages (B
--0.09, C -0.57 on a quick run): as the default fitness's docstring records,
-on every cheap neural proxy but the squared-error digits tuned AdamW holds
-its own against Lion, and on the LM Lion trails even at batch 64. A
+-0.093, C -0.656 in the three lion_discovery runs): as the default fitness's
+docstring records, on every cheap neural proxy but the squared-error digits
+tuned AdamW holds its own against Lion, and on the LM Lion trails even at
+batch 64. A
 rediscovered Lion would stop at stage B; the report shows the Lion row of
 every stage so a reader can judge.
 
