@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass
 
 from symopt.dsl.analysis import live_slots, reduce, validate
 from symopt.dsl.functions import ARCTANH_LIMIT, EPS
@@ -92,14 +91,6 @@ def _clip_by_global_norm(x, bound):
     return jnp.where(norm < bound, x, x * bound / (norm + {_E}))
 ''',
 }
-
-
-@dataclass(frozen=True)
-class _Naming:
-    """Keyword-argument names for the constants, by (statement index, argument index)."""
-
-    names: dict[tuple[int, int], str]
-    values: dict[str, float]
 
 
 def constant_names(program: Program) -> dict[tuple[int, int], str]:

@@ -123,8 +123,12 @@ def _check_resumable(saved: Config, config: Config, where: Path) -> None:
 
     def frozen_part(cfg: Config) -> dict[str, Any]:
         plain = config_to_dict(cfg)
-        del plain["ray"], plain["output"], plain["search"]["budget"]
-        del plain["pipeline"], plain["funnel"], plain["simplify"]
+        for section in RESUMABLE_SECTIONS:
+            *parents, leaf = section.split(".")
+            node = plain
+            for key in parents:
+                node = node[key]
+            del node[leaf]
         return plain
 
     if frozen_part(saved) != frozen_part(config):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import sys
 from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
+from symopt.evolve.history import finite_or_none
 from symopt.evolve.simplify import DEFAULT_TOLERANCE, Simplification, simplify
 from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec
 from symopt.proxy_tasks.registry import task_names
@@ -100,16 +100,12 @@ def _progress(line: str) -> None:
     print(f"symopt simplify: {line}", file=sys.stderr, flush=True)
 
 
-def _number(x: float) -> float | None:
-    return x if math.isfinite(x) else None  # JSON has no infinities
-
-
 def _report(result: Simplification) -> dict[str, Any]:
     steps = [
-        {"name": s.name, "description": s.description, "fitness": _number(s.fitness), "source": s.source}
+        {"name": s.name, "description": s.description, "fitness": finite_or_none(s.fitness), "source": s.source}
         for s in result.steps
     ]
-    return {"source": result.source, "steps": steps, "fitness": _number(result.fitness)}
+    return {"source": result.source, "steps": steps, "fitness": finite_or_none(result.fitness)}
 
 
 def _print_result(result: Simplification, title: str) -> None:

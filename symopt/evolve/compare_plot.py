@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from symopt.evolve.atomic import atomic_write
+from symopt.evolve.plots import save_png
 from symopt.evolve.run_status import ok_fitness, redundant_share
 
 __all__ = ["RunCurves", "plot_runs", "run_curves"]
@@ -100,8 +99,4 @@ def plot_runs(runs: Sequence[RunCurves], path: str | os.PathLike[str], title: st
         ax.grid(alpha=0.3)
     for ax in (cache_ax, redundant_ax):
         ax.set_ylim(-3, 103)  # a run stuck at 0% (hparam mode) stays visible
-    fig.tight_layout()
-    # Render in memory, then swap in: a reader never sees a half-written image.
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    atomic_write(path, buf.getvalue())
+    save_png(fig, path)

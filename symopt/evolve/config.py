@@ -123,13 +123,14 @@ class SearchSpaceConfig:
     max_redraws: int = 100
 
     def __post_init__(self) -> None:
-        limit = Layout().max_len
+        layout = Layout()
+        limit = layout.max_len
         check(1 <= self.max_len <= limit, "max_len", f"an integer in [1, {limit}]", self.max_len)
         if self.functions != "all":
             check(len(self.functions) > 0, "functions", "'all' or a non-empty list", self.functions)
             for i, name in enumerate(self.functions):
                 check(name in FUNCTION_NAMES, f"functions[{i}]", "a library function name", name)
-        check(len(self.state) <= Layout().num_slots, "state", "at most 2 slot names", self.state)
+        check(len(self.state) <= layout.num_slots, "state", "at most 2 slot names", self.state)
         check(len(set(self.state)) == len(self.state), "state", "distinct slot names", self.state)
         for i, slot in enumerate(self.state):
             ok = bool(_IDENT.match(slot)) and slot not in ("w", "g", "lr", "update")

@@ -15,26 +15,17 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 import os
-from typing import Any, Sequence
+from typing import Sequence
 
-from symopt.evolve.atomic import atomic_write
 from symopt.evolve.funnel import FunnelResult, MetaScore, Row
+from symopt.evolve.plots import save_png
 from symopt.proxy_tasks.fitness import FITNESS_FLOOR
 
 __all__ = ["plot_funnel", "plot_meta_validation"]
 
 _COLORS = {"passed": "tab:green", "failed": "tab:red", "baseline": "tab:gray"}
-
-
-def _save(fig: Any, path: str | os.PathLike[str]) -> None:
-    fig.tight_layout()
-    # Render in memory, then swap in: a reader never sees a half-written image.
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    atomic_write(path, buf.getvalue())
 
 
 def _color(row: Row) -> str:
@@ -68,7 +59,7 @@ def plot_funnel(result: FunnelResult, path: str | os.PathLike[str], title: str =
         ax.set_title(f"stage {stage.name}" + ("" if rows else ": no program reached it"), fontsize="medium")
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(title or "funnel selection", fontsize="medium")
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def plot_meta_validation(points: Sequence[MetaScore], path: str | os.PathLike[str], title: str = "") -> None:
@@ -93,4 +84,4 @@ def plot_meta_validation(points: Sequence[MetaScore], path: str | os.PathLike[st
     ax.set_title(title or "meta-validation: search fitness vs held-out fitness")
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_png(fig, path)

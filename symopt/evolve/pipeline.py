@@ -126,8 +126,8 @@ def run_pipeline(
     folder = Path(folder)
     say = _printer(stream)
     ran = []
+    view = open_run(folder)  # the steps write their own files, never the history or config it reads
     for step in steps:
-        view = open_run(folder)  # again for each step: the one before may have changed the folder
         if PipelineState.read(folder).current(step, len(view.history)):
             say(f"{step}: done already ({folder / PIPELINE_STATE})")
             continue
@@ -135,7 +135,7 @@ def run_pipeline(
         ran.append(step)
     from symopt.evolve.report import write_report
 
-    say(f"report: {write_report(folder)}")
+    say(f"report: {write_report(folder, view.run)}")
     return ran
 
 

@@ -75,8 +75,7 @@ class PipelineState:
 
     def recorded(self, step: str, history_lines: int, seconds: float) -> "PipelineState":
         """This state with ``step`` done now, and every later step forgotten."""
-        index = POST_SEARCH_STEPS.index(step)
-        kept = {k: v for k, v in self.done.items() if POST_SEARCH_STEPS.index(k) < index}
+        kept = dict(self.forget_from(step).done)
         now = datetime.datetime.now().isoformat(timespec="seconds")
         kept[step] = {"history_lines": history_lines, "seconds": round(seconds, 3), "finished_at": now}
         return PipelineState(kept)

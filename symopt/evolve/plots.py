@@ -23,7 +23,7 @@ import numpy as np
 
 from symopt.evolve.atomic import atomic_write
 
-__all__ = ["plot_progress"]
+__all__ = ["plot_progress", "save_png"]
 
 
 def _points(records: Iterable[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -69,8 +69,15 @@ def plot_progress(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[
     ax.set_title(title or "search progress")
     ax.legend(loc="lower right", fontsize="small")
     ax.grid(alpha=0.3)
+    save_png(fig, path)
+
+
+def save_png(fig: Any, path: str | os.PathLike[str]) -> None:
+    """Lays out ``fig`` and writes it to ``path`` as PNG, atomically.
+
+    Rendered in memory, then swapped in: a reader never sees a half-written image.
+    """
     fig.tight_layout()
-    # Render in memory, then swap in: a reader never sees a half-written image.
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     atomic_write(path, buf.getvalue())

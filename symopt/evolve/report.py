@@ -32,14 +32,18 @@ REPORT = "report.md"
 _LION_BETAS = (0.9, 0.99)
 
 
-def write_report(folder: str | Path) -> Path:
+def write_report(folder: str | Path, run: Run | None = None) -> Path:
     """Writes ``folder/report.md`` from the run's files; returns its path.
+
+    Args:
+        folder: the run folder.
+        run: the folder's :func:`~symopt.evolve.run_dir.load_run`, if the caller has read it already.
 
     Raises:
         RunError: a missing or damaged run folder or result file.
     """
     folder = Path(folder)
-    run = load_run(folder)
+    run = load_run(folder) if run is None else run
     simplified = read_json_object(folder / SIMPLIFY_JSON, "simplification")
     verdict = read_json_object(folder / VERDICT_JSON, "verdict")
     text = render_report(run, read_funnel(folder), simplified, verdict)

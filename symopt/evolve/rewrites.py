@@ -405,8 +405,9 @@ def _split_proposals(program: Program) -> Iterator[Proposal]:
 
 def _zero_proposals(program: Program) -> Iterator[Proposal]:
     flow = dataflow(program)
+    unchanged = _unchanged_slots(program)
     for slot in live_slots(program):
-        if not _keeps_its_value(program, slot):
+        if slot not in unchanged:
             continue
         body = tuple(_read_as_zero(st, sources, slot) for st, sources in zip(program.statements, flow.args))
         # The slot leaves the signature with its incoming reads; its writes are dead then.
@@ -421,8 +422,8 @@ def _read_as_zero(statement: Statement, sources: Sequence[Source], slot: str) ->
     return statement.with_changes(args=args)
 
 
-def _keeps_its_value(program: Program, slot: str) -> bool:
-    """Whether a step returns the slot as it came in (never written, ``interp(g, v, 1.0)``...).
+def _unchanged_slots(program: Program) -> set[str]:
+    """The slots a step returns as they came in (never written, ``interp(g, v, 1.0)``...).
 
     Such a slot starts at zero and stays there. One step from random values says
     so; the zero-start check of the rewrite then confirms the updates agree.
@@ -431,8 +432,11 @@ def _keeps_its_value(program: Program, slot: str) -> bool:
     state = _start(program, inputs, from_zero=False)
     reducer = SegmentReducer.for_sizes(CHECK_SIZES)
     _, after = run_step(program, inputs.w[0], inputs.g[0], inputs.lr[0], state, reducer)
-    k = program.state.index(slot)
-    return bool(np.allclose(after[k], state[k], rtol=CHECK_RTOL, atol=CHECK_ATOL))
+    return {
+        slot
+        for slot, before, now in zip(program.state, state, after)
+        if np.allclose(now, before, rtol=CHECK_RTOL, atol=CHECK_ATOL)
+    }
 
 
 # --- drop_slots ----------------------------------------------------------------------
@@ -564,9 +568,10 @@ def descriptive_names(program: Program) -> dict[str, str]:
     (even), the output ``update``, a temporary only ever set to ``w * c``
     ``decay``, one set once to a one-argument function of a variable
     ``<function>_<variable>`` (``sqrt_second_moment``), and other temporaries
-    ``t1``, ``t2``... in order of first assignment. Inputs (``w``, ``g``, ``lr``), dead slots and an output that is
-    an input or a slot keep their names; a repeated role gets a number
-    (``momentum2``). Names that would not change are left out.
+    ``t1``, ``t2``... in order of first assignment. Inputs (``w``, ``g``,
+    ``lr``), dead slots and an output that is an input or a slot keep their
+    names; a repeated role gets a number (``momentum2``). Names that would not
+    change are left out.
 
     Raises:
         InvalidProgram: if the program is invalid.

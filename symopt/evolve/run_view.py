@@ -114,8 +114,8 @@ def open_run(path: str | os.PathLike[str]) -> RunView:
 
 
 def _load_run_settled(folder: Path) -> Run:
-    # A running campaign rewrites hall_of_fame.csv before the best/ files it names,
-    # so a reader can catch the CSV naming a file that is not there yet: read again.
+    # A running campaign writes the best/ files, then hall_of_fame.csv, then removes the
+    # files no longer named: a reader holding the old CSV can miss a removed file: read again.
     for attempt in range(_RACE_TRIES):
         try:
             with warnings.catch_warnings():

@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -87,6 +88,11 @@ class _Trace:
     g: np.ndarray  # [T, N]
     w: np.ndarray  # [T, N] the weights each update was computed from
     u: np.ndarray  # [T, N]
+
+    @functools.cached_property
+    def momenta(self) -> np.ndarray:
+        """``_ema(g, _BETAS)``, which the signum, lion and adam fits share: computed once."""
+        return _ema(self.g, _BETAS)
 
 
 def _trace(program: Program, seed: int) -> _Trace:
@@ -163,12 +169,12 @@ def _fit_momentum(tr: _Trace) -> _Fit:
 
 
 def _fit_signum(tr: _Trace) -> _Fit:
-    ms = _ema(tr.g, _BETAS)
+    ms = tr.momenta
     return _best([(b, np.nan, np.sign(ms[i])) for i, b in enumerate(_BETAS)], tr)
 
 
 def _fit_lion(tr: _Trace) -> _Fit:
-    prev = _previous(_ema(tr.g, _BETAS))
+    prev = _previous(tr.momenta)
     # Signs only: find the (b1, b2) pair whose signs agree most, then fit scale and decay.
     target = np.sign(tr.u - _decay_guess(tr))
 
@@ -203,7 +209,7 @@ def _decay_guess(tr: _Trace) -> np.ndarray:
 
 
 def _fit_adam(tr: _Trace) -> _Fit:
-    ms = _ema(tr.g, _BETAS)
+    ms = tr.momenta
     vs = _ema(tr.g * tr.g, _BETAS)
     # Coarse grid first, then every beta pair near the best coarse one.
     coarse = range(0, len(_BETAS), 8)

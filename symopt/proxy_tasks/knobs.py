@@ -106,8 +106,6 @@ def _to_int(value: Any) -> int:
         raise TypeError
     if isinstance(value, str):
         value = float(value) if any(c in value for c in ".eE") else int(value)
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError
-        return int(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError
     return int(value)

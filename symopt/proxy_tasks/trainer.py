@@ -226,14 +226,7 @@ def compile_trainer(problem: Problem, layout: Layout) -> Callable[[EncodedProgra
     """
     sizes = problem.param_sizes()
     step = make_step(layout, SegmentReducer.for_sizes(sizes), sum(sizes))
-    train = jax.jit(make_train_fn(problem, step, layout.num_slots))
-    data = jax.device_put(problem.data)  # once, not on every call
-
-    def run(encoded: EncodedProgram, seed: int, lr_mult: float) -> TrainOutput:
-        out = jax.device_get(train(encoded, np.uint32(seed), np.float32(lr_mult), data))
-        return to_output(out)
-
-    return run
+    return _runner(problem, step, layout.num_slots)
 
 
 def compile_direct_trainer(problem: Problem, program: Program) -> Callable[[int, float], TrainOutput]:
@@ -254,11 +247,17 @@ def compile_direct_trainer(problem: Problem, program: Program) -> Callable[[int,
         update, new_state = run_step(program, w, g, lr, tuple(state), reducer)
         return update, jnp.stack(new_state) if slots else state
 
-    train = jax.jit(make_train_fn(problem, step, slots))
-    data = jax.device_put(problem.data)
+    run = _runner(problem, step, slots)
+    return lambda seed, lr_mult: run(None, seed, lr_mult)
 
-    def run(seed: int, lr_mult: float) -> TrainOutput:
-        return to_output(jax.device_get(train(None, np.uint32(seed), np.float32(lr_mult), data)))
+
+def _runner(problem: Problem, step_fn: StepFn, num_slots: int) -> Callable[[Any, int, float], TrainOutput]:
+    """``run(opt, seed, lr_mult)``: the jitted training loop, with the data on the device once."""
+    train = jax.jit(make_train_fn(problem, step_fn, num_slots))
+    data = jax.device_put(problem.data)  # once, not on every call
+
+    def run(opt: Any, seed: int, lr_mult: float) -> TrainOutput:
+        return to_output(jax.device_get(train(opt, np.uint32(seed), np.float32(lr_mult), data)))
 
     return run
 
