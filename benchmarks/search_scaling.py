@@ -28,9 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from symopt.evolve.campaign import start_campaign
-from symopt.evolve.config import load_config
-from symopt.evolve.history import read_history
+from symopt.evolve import start_campaign
+from symopt.config import load_config
+from symopt.runs import read_history
 
 __all__ = ["main", "steady_rate"]
 

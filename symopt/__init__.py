@@ -5,7 +5,8 @@ The public API:
 * :mod:`symopt.dsl`: programs (``parse``, ``to_source``, ``builtin``, ``reduce``,
   ``program_hash``);
 * :func:`to_optax`: a program as an ``optax.GradientTransformation``;
-* :func:`load_run`: a search campaign's run folder, read back.
+* :func:`load_run`: a search campaign's run folder, read back;
+* :func:`export_module`: a program as a standalone jax + optax module.
 
 Example:
     >>> import symopt
@@ -13,8 +14,9 @@ Example:
 """
 
 from symopt import dsl
-from symopt.evolve.run_dir import load_run
+from symopt.export import export_module
 from symopt.optax_adapter import to_optax
+from symopt.runs import load_run
 
-__all__ = ["dsl", "load_run", "to_optax"]
+__all__ = ["dsl", "export_module", "load_run", "to_optax"]
 __version__ = "0.1.0"

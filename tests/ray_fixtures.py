@@ -37,8 +37,9 @@ import ray.cloudpickle
 
 from symopt.dsl.analysis import program_hash
 from symopt.dsl.program import Program
+from symopt.proxy_tasks import FitnessResult
 
-__all__ = ["RayHead", "free_port", "FakeSpec", "FakeResult", "fake_fitness", "FAILING", "running_ray_head", "ray_head"]
+__all__ = ["RayHead", "free_port", "FakeSpec", "fake_fitness", "FAILING", "running_ray_head", "ray_head"]
 
 # Ray workers do not have tests/ on their path.
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -138,24 +139,11 @@ class FakeSpec:
     sleep: float = 0.05
 
 
-@dataclass(frozen=True)
-class FakeResult:
-    """The fields of a ``FitnessResult`` a search reads."""
-
-    fitness: float
-    status: str
-    reason: str
-    metric: float
-    seconds: float
-    per_task: tuple = ()
-    runs: int = 1
-
-
 FAILING = Program((), output="fail")
 """The program :func:`fake_fitness` raises on, to test how an evaluator passes errors on."""
 
 
-def fake_fitness(program: Program, spec: FakeSpec) -> FakeResult:
+def fake_fitness(program: Program, spec: FakeSpec) -> FitnessResult:
     """A deterministic stand-in for ``evaluate_fitness``: a number from the program's hash.
 
     Raises:
@@ -165,4 +153,4 @@ def fake_fitness(program: Program, spec: FakeSpec) -> FakeResult:
     if program == FAILING:
         raise ValueError("fake_fitness refuses FAILING")
     digest = int(program_hash(program)[:8], 16)
-    return FakeResult(fitness=digest / 16**8, status="ok", reason="", metric=float(len(program)), seconds=0.0)
+    return FitnessResult(digest / 16**8, "ok", "", float(len(program)), 0.0, (), 1, 0)

@@ -22,11 +22,11 @@ from typing import Any
 from symopt.dsl.analysis import program_hash, reduce
 from symopt.dsl.builtins import builtin
 from symopt.dsl.source import to_source
-from symopt.evolve.checkpoint import Checkpoint, save_checkpoint
-from symopt.evolve.config import Budget, Config, SearchConfig, dump_config
-from symopt.evolve.evolution import Individual
-from symopt.evolve.hall_of_fame import Entry, HallOfFame, write_hall_of_fame
-from symopt.evolve.stats import Stats
+from symopt.runs import Checkpoint, save_checkpoint
+from symopt.config import Budget, Config, SearchConfig, dump_config
+from symopt.runs import Individual
+from symopt.runs import Entry, HallOfFame, write_hall_of_fame
+from symopt.runs import Stats
 
 __all__ = ["CHILDREN", "make_run"]
 

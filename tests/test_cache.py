@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from symopt.evolve.cache import FitnessCache
+from symopt.evolve import FitnessCache
 
 
 def test_get_counts_hits_and_misses():

@@ -22,13 +22,12 @@ import ray
 import ray.cloudpickle
 
 import symopt
-from ray_fixtures import FakeSpec, fake_fitness, ray_head  # noqa: F401  (ray_head: a fixture)
+from ray_fixtures import FakeSpec, fake_fitness
 from symopt.cli import main as symopt_main
-from symopt.evolve import campaign as campaign_module
-from symopt.evolve.campaign import start_campaign
-from symopt.evolve.config import Config, load_config
-from symopt.evolve.history import read_history
-from symopt.evolve.run_dir import RunError, load_run
+import symopt.evolve._loop as campaign_module
+from symopt.evolve import start_campaign
+from symopt.config import Config, load_config
+from symopt.runs import HistoryRecord, RunError, load_run, read_history
 
 # Subprocesses (the CLI, Ray's daemons) start after JAX is loaded: JAX warns
 # about fork, but each child execs at once.
@@ -65,8 +64,8 @@ def tiny_config(tmp_path: Path, children: int = 25, overrides: tuple[str, ...] =
     return load_config(tiny_config_file(tmp_path, children), list(overrides))
 
 
-def search_part(records: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k not in VOLATILE} for r in records]
+def search_part(records: list[HistoryRecord]) -> list[dict]:
+    return [{k: v for k, v in r.to_dict().items() if k not in VOLATILE} for r in records]
 
 
 def cli(*args: str) -> list[str]:
@@ -106,13 +105,14 @@ def test_a_serial_campaign_writes_every_run_file(reference):
     for name in ("config.yaml", "history.jsonl", "checkpoint.pkl", "stats.json", "hall_of_fame.csv", "progress.png"):
         assert (folder / name).is_file(), name
     records = read_history(folder / "history.jsonl").records
-    assert [r["id"] for r in records] == list(range(101))
-    assert records[0]["mutation"] == "warm_start" and records[0]["parent_id"] is None
-    assert set(records[0]) >= {
+    assert [r.id for r in records] == list(range(101))
+    assert records[0].mutation == "warm_start" and records[0].parent_id is None
+    line = json.loads((folder / "history.jsonl").read_text().splitlines()[0])
+    assert set(line) == {"source"} | {
         "id", "parent_id", "mutation", "detail", "hash", "status", "fitness", "metric", "reason",
         "seconds", "worker", "redraws", "length", "reduced_length", "t",
     }
-    assert {r["status"] for r in records} <= {"ok", "failed", "cached"}
+    assert {r.status for r in records} <= {"ok", "failed", "cached"}
     stats = json.loads((folder / "stats.json").read_text())
     assert stats["finished"] is True and stats["children"] == 100 and stats["evaluations"] == 101
     assert stats["trained"] + stats["cache_hits"] == 101
@@ -128,7 +128,7 @@ def test_load_run_reads_a_finished_run(reference):
     assert run.config == load_config(reference.run_dir / "config.yaml")
     assert len(run.history) == 101
     top = run.hall_of_fame[0]
-    assert top["rank"] == 1 and top["fitness"] == max(r["fitness"] for r in run.history if r["fitness"] is not None)
+    assert top["rank"] == 1 and top["fitness"] == max(r.fitness for r in run.history if r.fitness is not None)
     assert run.best_program is not None
     hashes = [row["hash"] for row in run.hall_of_fame]
     assert len(hashes) == len(set(hashes)) == 10  # distinct programs only
@@ -157,8 +157,8 @@ def test_load_run_tolerates_a_half_written_last_line(tmp_path, reference):
     for f in (reference.run_dir / "best").iterdir():
         (copy / "best" / f.name).write_bytes(f.read_bytes())
     (copy / "history.jsonl").write_bytes((reference.run_dir / "history.jsonl").read_bytes() + b'{"id": 101, "par')
-    with pytest.warns(UserWarning, match="half-written"):
-        run = load_run(copy)
+    run = load_run(copy)
+    assert len(run.warnings) == 1 and "cut short" in run.warnings[0]
     assert len(run.history) == 101 and run.torn_line == '{"id": 101, "par'
 
 
@@ -167,7 +167,7 @@ def test_same_seed_same_history(tmp_path, reference):
     ours = read_history(again.run_dir / "history.jsonl").records
     theirs = read_history(reference.run_dir / "history.jsonl").records
     assert search_part(ours) == search_part(theirs)
-    assert len({r["hash"] for r in ours}) > 20  # the search did move
+    assert len({r.hash for r in ours}) > 20  # the search did move
 
 
 def test_sigkill_then_resume_loses_and_repeats_no_child(tmp_path, reference):
@@ -185,7 +185,7 @@ def test_sigkill_then_resume_loses_and_repeats_no_child(tmp_path, reference):
     # Resume in this process (the task is compiled here already): the same CLI code path.
     assert symopt_main(["search", "--resume", str(folder)]) == 0
     records = read_history(folder / "history.jsonl").records
-    assert [r["id"] for r in records] == list(range(101))
+    assert [r.id for r in records] == list(range(101))
     assert search_part(records) == search_part(read_history(reference.run_dir / "history.jsonl").records)
     assert load_run(folder).finished
 
@@ -208,7 +208,7 @@ def test_ctrl_c_checkpoints_and_exits_130(tmp_path):
     told = len(run.history)
     # Resume with a smaller budget: it stops soon, with every id told exactly once.
     assert symopt_main(["search", "--resume", str(folder), "--set", f"search.budget.max_children={told + 2}"]) == 0
-    ids = [r["id"] for r in load_run(folder).history]
+    ids = [r.id for r in load_run(folder).history]
     assert ids == list(range(len(ids))) and len(ids) >= told
 
 
@@ -300,8 +300,8 @@ def test_a_ray_campaign_survives_a_killed_worker(tmp_path, monkeypatch):
     assert killed and killed[0] < 151, "the worker was not killed mid-campaign"
     assert result.finished and result.stats.worker_restarts >= 1
     records = read_history(history).records
-    assert sorted(r["id"] for r in records) == list(range(151))  # completion order
-    assert {"ray-0", "ray-1"} <= {r["worker"] for r in records}
+    assert sorted(r.id for r in records) == list(range(151))  # completion order
+    assert {"ray-0", "ray-1"} <= {r.worker for r in records}
     assert not ray.is_initialized()  # the embedded Ray was stopped
 
 
@@ -310,5 +310,5 @@ def test_a_campaign_joins_a_running_cluster_by_address(tmp_path, ray_head):
     config = ray_config(tmp_path, 40, [f"ray.address={ray_head.address}"])
     result = start_campaign(config, name="cluster", stream=io.StringIO(), evaluate_fn=sleepy_fitness)
     assert result.finished
-    assert sorted(r["id"] for r in load_run(result.run_dir).history) == list(range(41))
+    assert sorted(r.id for r in load_run(result.run_dir).history) == list(range(41))
     assert ray_head.alive(), "leaving the cluster must not stop it"

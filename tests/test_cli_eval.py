@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import types
 from dataclasses import dataclass
 
 import pytest
 
 from symopt.cli import eval_cmd, main
-from symopt.proxy_tasks import task_names
+from symopt.proxy_tasks import DEFAULT_FITNESS, task_names
 
 REPORT_KEYS = {"task", "seeds", "metric", "fitness", "status", "reason", "seconds"}
 
@@ -81,22 +80,13 @@ def test_without_task_uses_the_default_fitness(monkeypatch, capsys: pytest.Captu
         calls.append((spec, seeds))
         return _FakeFitness(-0.5, "ok", "", 0.5, 1.25)
 
-    fake = types.SimpleNamespace(DEFAULT_FITNESS="spec", evaluate_fitness=evaluate_fitness)
-    monkeypatch.setattr(eval_cmd, "_fitness_module", lambda: fake)
+    monkeypatch.setattr(eval_cmd, "evaluate_fitness", evaluate_fitness)
     code, out, _ = _run(capsys, "eval", "adamw", "--seeds", "2", "--json")
     report = json.loads(out)
-    assert code == 0 and calls == [("spec", (0, 1))]
+    assert code == 0 and calls == [(DEFAULT_FITNESS, (0, 1))]
     assert REPORT_KEYS <= set(report) and report["fitness"] == -0.5 and report["metric"] == 0.5
     code, _, err = _run(capsys, "eval", "adamw", "--set", "steps=3")
     assert code == 2 and "--task" in err
-
-
-def test_without_fitness_module_falls_back_to_one_task(monkeypatch, capsys: pytest.CaptureFixture) -> None:
-    monkeypatch.setattr(eval_cmd, "_fitness_module", lambda: None)
-    monkeypatch.setattr(eval_cmd, "FALLBACK_TASK", "quadratic")
-    code, out, _ = _run(capsys, "eval", "adamw", "--seeds", "1", "--json")
-    report = json.loads(out)
-    assert code == 0 and report["task"] == "quadratic" and report["fitness"] is None
 
 
 def test_tasks_lists_every_task(capsys: pytest.CaptureFixture) -> None:

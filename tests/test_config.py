@@ -6,17 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from symopt.evolve.config import (
-    Config,
-    ConfigError,
-    FunnelConfig,
-    SearchConfig,
-    SimplifyConfig,
-    dump_config,
-    load_config,
-    parse_override,
-)
-from symopt.evolve.space import SearchSpace
+from symopt.config import Config, ConfigError, FunnelConfig, SearchConfig, SimplifyConfig, dump_config, load_config, parse_override
+from symopt.config import SearchSpace
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
@@ -34,7 +25,7 @@ def test_defaults_follow_the_paper():
     assert (cfg.search.population_size, cfg.search.tournament_size) == (1000, 2)
     assert cfg.search.restart_from_best_every is None
     assert cfg.ray.address is None and not cfg.ray.serial and cfg.ray.num_gpus_per_worker == 0
-    assert cfg.search_space.to_space() == SearchSpace()
+    assert cfg.search_space == SearchSpace()
     assert cfg.pipeline == ("search",)
     assert cfg.funnel == FunnelConfig() and cfg.simplify == SimplifyConfig()
     assert cfg.funnel.top_k == 10 and cfg.funnel.meta_validation_every == 500

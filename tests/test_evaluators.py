@@ -16,8 +16,8 @@ import pytest
 from ray_fixtures import FAILING, FakeSpec, fake_fitness
 from symopt.dsl import builtin
 from symopt.dsl.builtins import BUILTIN_NAMES
-from symopt.evolve.evaluators import Job, Outcome, RayEvaluator, SerialEvaluator, ray_session
-from symopt.evolve.ray_pool import WorkerCrashLoop, WorkerStartError, worker_env
+from symopt.evolve.workers import Job, Outcome, RayEvaluator, SerialEvaluator, ray_session
+from symopt.evolve.workers import WorkerCrashLoop, WorkerStartError, worker_env
 
 SPEC = FakeSpec(sleep=0.05)
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from symopt.dsl import Const, builtin
-from symopt.evolve.evolution import RegularizedEvolution
-from symopt.evolve.space import SearchSpace
+from symopt.evolve import RandomSearch, RegularizedEvolution
+from symopt.config import SearchSpace
 
 
 def _fake_fitness(program) -> float:
@@ -81,10 +81,16 @@ def test_state_dict_refuses_other_settings() -> None:
         other.load_state_dict(state)
 
 
-def test_random_mode_has_no_parents() -> None:
-    evo = RegularizedEvolution(SearchSpace(), population_size=10, tournament_size=2, seed=0, mode="random")
-    cands = [evo.ask() for _ in range(10)]
+def test_random_search_has_no_parents_and_resumes_exactly() -> None:
+    search = RandomSearch(SearchSpace(), population_size=10, tournament_size=2, seed=0)
+    cands = [search.ask() for _ in range(10)]
     assert all(c.parent_id is None and c.mutation == "random" for c in cands)
+    for i, cand in enumerate(cands):
+        search.tell(cand, fitness=float(i % 4))
+    assert search.best().id == cands[3].id  # the first of the best
+    twin = RandomSearch(SearchSpace(), population_size=10, tournament_size=2, seed=123)
+    twin.load_state_dict(search.state_dict())
+    assert twin.ask() == search.ask()
 
 
 def test_hparam_mode_changes_constants_only() -> None:

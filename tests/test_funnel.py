@@ -22,16 +22,17 @@ from symopt.cli import main
 from symopt.cli.table import WIDTH
 from symopt.dsl import builtin, program_hash
 from symopt.dsl.program import Program
-from symopt.evolve.config import FunnelConfig, RayConfig, StageConfig, TaskConfig
-from symopt.evolve.funnel import run_funnel
-from symopt.evolve.funnel_files import FUNNEL_COLUMNS, read_funnel, write_funnel
-from symopt.evolve.meta_validation import sample_best_so_far
-from symopt.evolve.run_view import open_run
+from symopt.config import FunnelConfig, RayConfig, StageConfig
+from symopt.config import TaskSpec
+from symopt.funnel import run_funnel
+from symopt.funnel import FUNNEL_COLUMNS, read_funnel, write_funnel
+from symopt.funnel import sample_best_so_far
+from symopt.runs import HistoryRecord, load_run
 from symopt.proxy_tasks.fitness import FitnessResult, TaskScore
 
 
 def stage(name: str, steps: int) -> StageConfig:
-    return StageConfig(name, (TaskConfig("quadratic", {"steps": steps}),), seeds=(0,), lr_multipliers=(1.0,))
+    return StageConfig(name, (TaskSpec("quadratic", {"steps": steps}),), seeds=(0,), lr_multipliers=(1.0,))
 
 
 FUNNEL = FunnelConfig(stages=(stage("B", 20), stage("C", 40)), meta_validation_every=2)
@@ -72,7 +73,7 @@ def run_dir(tmp_path: Path) -> Path:
 
 def test_only_programs_that_beat_adamw_go_on(run_dir):
     fake = TableFitness()
-    result = run_funnel(open_run(run_dir), evaluate_fn=fake)
+    result = run_funnel(load_run(run_dir), evaluate_fn=fake)
     b, c = result.stages
     # The top programs by search fitness enter B (fixture: 2 lion, 1 signum, 5 momentum, 0 adamw).
     assert [(r.id, r.passed) for r in b.programs] == [(2, True), (1, True), (5, False), (0, False)]
@@ -89,7 +90,7 @@ def test_only_programs_that_beat_adamw_go_on(run_dir):
 
 def test_meta_validation_picks_the_best_so_far_ids():
     records = [
-        {"id": id, "hash": str(spec), "status": status, "fitness": fitness}
+        HistoryRecord(id, hash=str(spec), status=status, fitness=fitness)
         for id, _, _, _, spec, status, fitness in CHILDREN
     ]
     # Lines: 0 (0.0), 1 (0.5), 2 (0.9), 3 (cached 2), 4 (failed), 5 (0.2).
@@ -97,8 +98,8 @@ def test_meta_validation_picks_the_best_so_far_ids():
     assert [(p.evaluations, p.id) for p in sample_best_so_far(records, 4)] == [(1, 0), (4, 2), (6, 2)]
     # Out of id order (several workers), a tie goes to the earlier id.
     tie = [
-        {"id": 7, "hash": "x", "status": "ok", "fitness": 0.4},
-        {"id": 3, "hash": "y", "status": "ok", "fitness": 0.4},
+        HistoryRecord(7, hash="x", status="ok", fitness=0.4),
+        HistoryRecord(3, hash="y", status="ok", fitness=0.4),
     ]
     assert [p.id for p in sample_best_so_far(tie, 1)] == [7, 3]
     with pytest.raises(ValueError):
@@ -106,14 +107,14 @@ def test_meta_validation_picks_the_best_so_far_ids():
 
 
 def test_meta_validation_scores_come_from_the_first_stage(run_dir):
-    result = run_funnel(open_run(run_dir), evaluate_fn=TableFitness())
+    result = run_funnel(load_run(run_dir), evaluate_fn=TableFitness())
     assert [(m.point.id, m.stage, m.fitness) for m in result.meta_validation] == [
         (0, "B", 0.0), (1, "B", 0.1), (2, "B", 0.3), (2, "B", 0.3),
     ]  # fmt: skip
 
 
 def test_funnel_files_round_trip_and_mark_baselines(run_dir):
-    result = run_funnel(open_run(run_dir), evaluate_fn=TableFitness())
+    result = run_funnel(load_run(run_dir), evaluate_fn=TableFitness())
     write_funnel(result, run_dir)
     assert read_funnel(run_dir) == result
     with open(run_dir / "funnel.csv", newline="") as fh:
@@ -133,15 +134,15 @@ def test_funnel_files_round_trip_and_mark_baselines(run_dir):
 def test_a_stage_nobody_reaches_is_skipped(run_dir):
     nobody = {name: {20: -0.1 if name != "adamw" else 0.0} for name in TABLE}
     fake = TableFitness(nobody)
-    result = run_funnel(open_run(run_dir), evaluate_fn=fake)
+    result = run_funnel(load_run(run_dir), evaluate_fn=fake)
     assert result.stages[1].rows == () and result.survivors() == () and result.best_survivor() is None
     assert {steps for steps, _ in fake.calls} == {20}  # stage C trained nothing, not even the baselines
 
 
 def test_the_real_fitness_gives_adamw_exactly_zero(run_dir):
     funnel = FunnelConfig(top_k=2, stages=(stage("B", 20),), meta_validation_every=None)
-    view = open_run(run_dir)
-    result = run_funnel(view, dataclasses.replace(view.run.config, funnel=funnel))
+    view = load_run(run_dir)
+    result = run_funnel(view, dataclasses.replace(view.config, funnel=funnel))
     (b,) = result.stages
     assert [r.id for r in b.programs] == [2, 1]
     adamw, lion = b.baselines
@@ -185,10 +186,10 @@ def test_a_missing_or_damaged_run_exits_2_naming_the_file(tmp_path, capsys, comm
 def test_the_funnel_runs_on_ray_workers_like_the_search(tmp_path):
     """Two embedded Ray workers score the stages; the outcome is the serial one, and Ray is stopped."""
     serial_section = {"funnel": FUNNEL, "ray": RayConfig(serial=True)}
-    serial = run_funnel(open_run(make_run(tmp_path / "serial", sections=serial_section)), evaluate_fn=TableFitness())
+    serial = run_funnel(load_run(make_run(tmp_path / "serial", sections=serial_section)), evaluate_fn=TableFitness())
     ray_section = RayConfig(serial=False, num_workers=2, num_cpus=2)
     on_ray = run_funnel(
-        open_run(make_run(tmp_path / "ray", sections={"funnel": FUNNEL, "ray": ray_section})),
+        load_run(make_run(tmp_path / "ray", sections={"funnel": FUNNEL, "ray": ray_section})),
         evaluate_fn=TableFitness(),
     )
     assert [(r.id, r.name, r.fitness, r.passed) for s in on_ray.stages for r in s.rows] == [

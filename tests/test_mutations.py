@@ -7,9 +7,12 @@ import collections
 import numpy as np
 import pytest
 
-from symopt.dsl import BUILTIN_NAMES, Const, Program, Var, builtin, is_valid, program_hash
-from symopt.evolve.mutations import MutationFailed, mutate, random_program
-from symopt.evolve.space import MutationKind, SearchSpace
+import dataclasses
+
+from symopt.config import MutationKind, MutationWeights, SearchSpace
+from symopt.dsl import BUILTIN_NAMES, FUNCTIONS, Const, Program, Var, builtin, is_valid, kinds_before, program_hash
+from symopt.evolve import MutationFailed, mutate, random_program
+from symopt.evolve._mutations import _OPERATORS
 
 SPACE = SearchSpace()
 
@@ -53,8 +56,9 @@ def test_each_kind_touches_exactly_one_statement() -> None:
         else:
             assert len(m.child) == len(parent)
             assert _changed_statements(parent, m.child) == 1
-    # Equal weights: every kind shows up often.
-    assert min(seen[k] for k in SPACE.kinds()) > 40
+    # Equal weights: every kind with a weight shows up often; identity (weight 0) never.
+    assert min(seen[k] for k in (MutationKind.INSERT, MutationKind.DELETE, MutationKind.MODIFY)) > 40
+    assert seen[MutationKind.IDENTITY] == 0
 
 
 def test_same_seed_same_child() -> None:
@@ -87,19 +91,24 @@ def test_constant_changes_follow_the_paper() -> None:
 
 
 def test_variables_are_replaced_by_variables_of_the_right_kind() -> None:
-    space = SearchSpace(insert_weight=0, delete_weight=0)
+    space = SearchSpace(mutation_weights=MutationWeights(insert=0.0, delete=0.0))
     parent = builtin("lion")
     rng = np.random.default_rng(5)
+    replaced = 0
     for _ in range(100):
         m = mutate(parent, rng, space)
-        for sa, sb in zip(parent.statements, m.child.statements):
-            for a, b in zip(sa.args, sb.args):
-                if isinstance(a, Var):
-                    assert isinstance(b, Var)
+        for i, (sa, sb) in enumerate(zip(parent.statements, m.child.statements)):
+            env = kinds_before(parent, i)  # what each name holds where the statement runs
+            for wanted, a, b in zip(FUNCTIONS[sa.fn].arg_kinds, sa.args, sb.args):
+                if isinstance(a, Var) and a != b:
+                    replaced += 1
+                    assert isinstance(b, Var) and b.name in env
+                    assert wanted == "any" or env[b.name] == wanted, (sa, sb, wanted, env[b.name])
+    assert replaced > 20
 
 
 def test_insertion_respects_max_len() -> None:
-    space = SearchSpace(max_len=len(builtin("adamw")), delete_weight=0, modify_weight=0)
+    space = SearchSpace(max_len=len(builtin("adamw")), mutation_weights=MutationWeights(delete=0.0, modify=0.0))
     with pytest.raises(MutationFailed):
         mutate(builtin("adamw"), np.random.default_rng(0), space)
 
@@ -113,7 +122,21 @@ def test_random_programs_are_valid_and_varied() -> None:
 
 
 def test_space_rejects_bad_settings() -> None:
-    with pytest.raises(ValueError, match="unknown functions"):
+    with pytest.raises(ValueError, match="a library function name"):
         SearchSpace(functions=("sign", "nope"))
     with pytest.raises(ValueError, match="weights"):
-        SearchSpace(insert_weight=0, delete_weight=0, modify_weight=0)
+        SearchSpace(mutation_weights=MutationWeights(insert=0.0, delete=0.0, modify=0.0))
+
+
+def test_every_kind_has_one_operator_and_one_weight() -> None:
+    """Adding a kind is its enum member (with its default weight) and its operator."""
+    assert set(_OPERATORS) == set(MutationKind)
+    assert [f.name for f in dataclasses.fields(MutationWeights)] == [k.value for k in MutationKind]
+    assert len(SPACE.weights()) == len(SPACE.kinds()) == len(MutationKind)
+
+
+def test_identity_gives_the_parent_back() -> None:
+    space = SearchSpace(mutation_weights=MutationWeights(identity=1.0, insert=0.0, delete=0.0, modify=0.0))
+    parent = builtin("adamw")
+    m = mutate(parent, np.random.default_rng(0), space)
+    assert m.kind is MutationKind.IDENTITY and m.child == parent and m.origin == "identity"

@@ -14,10 +14,10 @@ import pytest
 
 from run_folders import make_run
 from symopt.cli import main
-from symopt.evolve.funnel import FunnelResult, Row, StageResult
-from symopt.evolve.pipeline import choose_program
-from symopt.evolve.run_view import open_run
-from symopt.evolve.verdict import FAMILIES
+from symopt.funnel import FunnelResult, Row, StageResult
+from symopt.pipeline import choose_program
+from symopt.runs import load_run
+from symopt.simplify import FAMILIES
 
 pytestmark = pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
 
@@ -146,7 +146,7 @@ def _row(stage: str, id: int, fitness: float) -> Row:
     ],
 )
 def test_the_best_survivor_is_chosen_or_the_search_best_with_a_note(tmp_path, stages, id, passed, says):
-    view = open_run(make_run(tmp_path / "fix"))
+    view = load_run(make_run(tmp_path / "fix"))
     funnel = FunnelResult(
         3, tuple(StageResult(name, ("t",), tuple(_row(name, i, f) for i, f in rows)) for name, rows in stages)
     )

@@ -10,7 +10,7 @@ from run_folders import make_run
 from symopt.cli import main
 from symopt.cli.loading import open_run_dir
 from symopt.cli.plot_cmd import DEFAULT_NAME, run_labels
-from symopt.evolve.compare_plot import run_curves
+from symopt.runs import run_curves
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

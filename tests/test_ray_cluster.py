@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import ray
 
-from ray_fixtures import FakeSpec, free_port, fake_fitness, ray_head  # noqa: F401  (fixture)
+from ray_fixtures import FakeSpec, free_port, fake_fitness
 from symopt.dsl import builtin
 from symopt.dsl.builtins import BUILTIN_NAMES
-from symopt.evolve.evaluators import Job, RayEvaluator, RaySessionError, ray_session
+from symopt.evolve.workers import Job, RayEvaluator, RaySessionError, ray_session
 
 
 def test_jobs_run_on_a_joined_cluster_which_outlives_the_session(ray_head):

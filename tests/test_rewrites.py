@@ -6,19 +6,7 @@ import pytest
 
 from symopt.dsl import builtin, parse, program_hash, reduce, to_source
 from symopt.dsl.program import Const, Program, Statement, Var
-from symopt.evolve.rewrites import (
-    REWRITES,
-    Proposal,
-    Rewrite,
-    apply_rewrites,
-    constant_sites,
-    descriptive_names,
-    equivalent,
-    renamed,
-    roundings,
-    statement_text,
-    with_constant,
-)
+from symopt.simplify import Proposal, REWRITES, Rewrite, apply_rewrites, constant_sites, descriptive_names, equivalent, renamed, roundings, statement_text, with_constant
 
 
 def program(*lines: str, state: str = "m, v") -> Program:

@@ -10,8 +10,8 @@ import pytest
 from symopt.cli import main
 from symopt.dsl import InvalidProgram, builtin, parse, program_hash, reduce
 from symopt.dsl.program import Program, Statement, Var
-from symopt.evolve.simplify import Simplification, simplify
-from symopt.evolve.verdict import classify
+from symopt.simplify import Simplification, simplify
+from symopt.simplify import classify
 from symopt.proxy_tasks.fitness import FITNESS_FLOOR, FitnessSpec, TaskSpec
 
 # A 60-step quadratic, one seed, one multiplier: about a millisecond a run. On it,

@@ -9,7 +9,7 @@ import pytest
 
 from symopt.cli import main
 from symopt.dsl import builtin, parse
-from symopt.evolve.verdict import classify
+from symopt.simplify import classify
 
 FAMILIES = {
     "lion": "lion",

@@ -13,8 +13,7 @@ import sys
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.dsl.analysis import live_slots, program_hash, reduce
-from symopt.dsl.source import to_source
+from symopt.dsl import live_slots, program_hash, reduce, to_source
 
 __all__ = ["add_parser", "run"]
 

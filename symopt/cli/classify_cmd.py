@@ -12,7 +12,7 @@ import json
 import math
 
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.evolve.verdict import classify
+from symopt.simplify import classify
 
 __all__ = ["add_parser", "run"]
 

@@ -14,8 +14,7 @@ import difflib
 import sys
 
 from symopt.cli.loading import load_program
-from symopt.dsl.analysis import program_hash, reduce
-from symopt.dsl.source import to_source
+from symopt.dsl import program_hash, reduce, to_source
 
 __all__ = ["add_parser", "run", "program_diff"]
 

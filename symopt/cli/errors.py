@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-from symopt.dsl.errors import DSLError, DSLSyntaxError
+from symopt.dsl import DSLError, DSLSyntaxError
 
 __all__ = ["UserError", "as_user_error"]
 

@@ -1,8 +1,7 @@
 """``symopt eval``: train a program on the search's fitness, or on one proxy task.
 
 Without ``--task`` the program gets the default search fitness
-(:mod:`symopt.proxy_tasks.fitness`, when that module is present; else the
-``digits_mlp`` task). With ``--task`` it is trained on that task alone, over
+(``symopt.proxy_tasks.DEFAULT_FITNESS``). With ``--task`` it is trained on that task alone, over
 seeds ``0..N-1``, and ``fitness`` is reported as null.
 
 Example:
@@ -14,27 +13,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import math
 import sys
-from types import ModuleType
 from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.dsl.program import Program
-from symopt.proxy_tasks import RunResult, Task, evaluate, make_task, task_names
+from symopt.dsl import Program
+from symopt.proxy_tasks import DEFAULT_FITNESS, evaluate, evaluate_fitness, make_task, RunResult, Task, task_names
 
-__all__ = ["add_parser", "run", "FALLBACK_TASK", "DEFAULT_SEEDS"]
+__all__ = ["add_parser", "run", "DEFAULT_SEEDS"]
 
 DEFAULT_SEEDS = 3
 """Seeds ``symopt eval --task`` trains with unless ``--seeds`` says otherwise."""
-
-FALLBACK_TASK = "digits_mlp"
-"""The task ``symopt eval`` uses when no default fitness module is present."""
-
-_FITNESS_MODULE = "symopt.proxy_tasks.fitness"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -82,29 +74,19 @@ def run(args: argparse.Namespace) -> int:
     if args.seeds is not None and args.seeds < 1:
         raise UserError(f"--seeds must be at least 1, got {args.seeds}")
     program = load_program(args.program).program
-    fitness = None if args.task else _fitness_module()
-    if fitness is None:
-        report = _eval_task(program, _task(args.task or FALLBACK_TASK, args.knobs), args)
+    if args.task:
+        report = _eval_task(program, _task(args.task, args.knobs), args)
     else:
         if args.knobs:
             raise UserError("--set needs --task (the default fitness has its own task settings)")
         if args.lr_mult is not None:
             raise UserError("--lr-mult needs --task (the default fitness chooses its own)")
-        report = _eval_fitness(program, fitness, args.seeds)
+        report = _eval_fitness(program, args.seeds)
     if args.json:
         print(json.dumps(_jsonable(report), indent=2))
     else:
         _print_report(report)
     return 0
-
-
-def _fitness_module() -> ModuleType | None:
-    try:
-        return importlib.import_module(_FITNESS_MODULE)
-    except ModuleNotFoundError as err:
-        if err.name == _FITNESS_MODULE:
-            return None
-        raise
 
 
 def _task(name: str, settings: list[str]) -> Task:
@@ -154,13 +136,12 @@ def _standard_error(values: list[float]) -> float:
     return math.sqrt(variance / len(values))
 
 
-def _eval_fitness(program: Program, fitness: ModuleType, n_seeds: int | None) -> dict[str, Any]:
-    spec = fitness.DEFAULT_FITNESS
-    seeds = list(range(n_seeds)) if n_seeds is not None else list(getattr(spec, "seeds", (0,)))
-    result = fitness.evaluate_fitness(program, spec, seeds=tuple(seeds))
-    labels = [getattr(t, "label", str(t)) for t in getattr(spec, "tasks", ())]
+def _eval_fitness(program: Program, n_seeds: int | None) -> dict[str, Any]:
+    spec = DEFAULT_FITNESS
+    seeds = list(range(n_seeds)) if n_seeds is not None else list(spec.seeds)
+    result = evaluate_fitness(program, spec, seeds=tuple(seeds))
     report = {
-        "task": "fitness: " + " + ".join(labels) if labels else "default fitness",
+        "task": "fitness: " + " + ".join(t.label for t in spec.tasks),
         "metric_name": "metric",
         "seeds": seeds,
         "metric": result.metric,
@@ -169,14 +150,8 @@ def _eval_fitness(program: Program, fitness: ModuleType, n_seeds: int | None) ->
         "reason": result.reason,
         "seconds": result.seconds,
     }
-    extra = {k: v for k, v in _as_dict(result).items() if k not in report}
+    extra = {k: v for k, v in dataclasses.asdict(result).items() if k not in report}
     return {**report, **extra}
-
-
-def _as_dict(value: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return dict(getattr(value, "_asdict", lambda: {})())
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,7 +14,7 @@ import sys
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.export import export_module
+from symopt import export_module
 
 __all__ = ["add_parser", "run"]
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from symopt.cli.loading import open_run_dir, positive_int, run_errors
 from symopt.cli.table import format_table
+from symopt.funnel import funnel_to_dict, read_funnel
+from symopt.pipeline import run_step
 
 __all__ = ["add_parser", "run", "funnel_table"]
 
@@ -53,11 +55,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from symopt.evolve.funnel_files import funnel_to_dict, read_funnel
-    from symopt.evolve.pipeline import run_step
-
     view = open_run_dir(args.run_dir)
-    config = view.run.config
+    config = view.config
     if args.top is not None:
         config = dataclasses.replace(config, funnel=dataclasses.replace(config.funnel, top_k=args.top))
     with run_errors():

@@ -19,17 +19,12 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from symopt.cli.errors import UserError, as_user_error
-from symopt.dsl.analysis import validate
-from symopt.dsl.builtins import BUILTIN_NAMES, builtin
-from symopt.dsl.errors import DSLError, InvalidProgram
-from symopt.dsl.program import Program
-from symopt.dsl.source import parse_with_positions
-
-if TYPE_CHECKING:  # run folders pull in the config module, hence JAX: load them when used
-    from symopt.evolve.run_view import RunView
+from symopt.dsl import BUILTIN_NAMES, builtin, DSLError, InvalidProgram, parse_with_positions, Program, validate
+from symopt.runs import load_run, program_of, Run, RunError
+from symopt.evolve.workers import is_evaluator_failure
 
 __all__ = [
     "LoadedProgram",
@@ -84,17 +79,14 @@ def positive_int(text: str) -> int:
     return value
 
 
-def open_run_dir(path: str) -> "RunView":
+def open_run_dir(path: str) -> Run:
     """Opens a run folder for a command; its warnings go to stderr.
 
     Raises:
         UserError: a missing or damaged run folder (the message names the file).
     """
-    from symopt.evolve.run_dir import RunError
-    from symopt.evolve.run_view import open_run
-
     try:
-        view = open_run(path)
+        view = load_run(path)
     except RunError as err:
         raise UserError(str(err)) from None
     for note in view.warnings:
@@ -107,16 +99,13 @@ def run_errors() -> Iterator[None]:
     """Turns a damaged run file, or Ray failing to start or its workers dying, into a :class:`UserError`.
 
     Example:
-        >>> from symopt.evolve.run_dir import RunError
+        >>> from symopt.runs import RunError
         >>> with run_errors():
         ...     raise RunError("runs/x/funnel.json: damaged")
         Traceback (most recent call last):
         ...
         symopt.cli.errors.UserError: runs/x/funnel.json: damaged
     """
-    from symopt.evolve.launch import is_evaluator_failure
-    from symopt.evolve.run_dir import RunError
-
     try:
         yield
     except RunError as err:
@@ -128,9 +117,6 @@ def run_errors() -> Iterator[None]:
 
 
 def _from_run(folder: str, id: int) -> Program:
-    from symopt.evolve.run_dir import RunError
-    from symopt.evolve.run_view import program_of
-
     try:
         return program_of(open_run_dir(folder), id)
     except RunError as err:

@@ -14,8 +14,7 @@ from collections import Counter
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import open_run_dir
-from symopt.evolve.compare_plot import RunCurves, plot_runs, run_curves
-from symopt.evolve.run_view import RunView
+from symopt.runs import plot_runs, Run, run_curves, RunCurves
 
 __all__ = ["DEFAULT_NAME", "add_parser", "run", "run_labels"]
 
@@ -53,9 +52,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def run_labels(views: list[RunView]) -> list[str]:
+def run_labels(views: list[Run]) -> list[str]:
     """``NAME (MODE)``, with the folder's name added where two runs would read the same."""
-    plain = [f"{v.run.config.name} ({v.run.config.search.mode})" for v in views]
+    plain = [f"{v.config.name} ({v.config.search.mode})" for v in views]
     repeated = Counter(plain)
     return [f"{label} {v.path.name}" if repeated[label] > 1 else label for label, v in zip(plain, views)]
 

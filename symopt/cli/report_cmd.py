@@ -10,6 +10,8 @@ import argparse
 import sys
 
 from symopt.cli.loading import open_run_dir, run_errors
+from symopt.pipeline import run_pipeline
+from symopt.runs import REPORT
 
 __all__ = ["add_parser", "run"]
 
@@ -43,9 +45,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from symopt.evolve.pipeline import run_pipeline
-    from symopt.evolve.report import REPORT
-
     view = open_run_dir(args.run_dir)
     with run_errors():
         run_pipeline(view.path, stream=sys.stderr)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import run_errors
-
-if TYPE_CHECKING:  # the config module pulls in JAX; load it only when searching
-    from symopt.evolve.config import Config
+from symopt.config import Config, config_to_dict, ConfigError, load_config
+from symopt.evolve import CampaignError, resume_campaign, start_campaign
+from symopt.runs import CONFIG, CheckpointError, HistoryError, RunError
+from symopt.pipeline import PipelineState, run_pipeline
 
 __all__ = ["add_parser", "run", "RESUMABLE_SECTIONS"]
 
@@ -74,12 +75,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from symopt.evolve.campaign import CampaignError, resume_campaign, start_campaign
-    from symopt.evolve.checkpoint import CheckpointError
-    from symopt.evolve.config import ConfigError, load_config
-    from symopt.evolve.history import HistoryError
-    from symopt.evolve.run_dir import CONFIG, RunError
-
     if (args.config is None) == (args.resume is None):
         raise UserError("give a CONFIG file or --resume RUN_DIR (one of them)")
     if args.resume and args.name:
@@ -100,8 +95,6 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, RunError, CheckpointError, HistoryError, CampaignError) as err:
         raise UserError(str(err)) from None
     if result.finished and len(config.pipeline) > 1:
-        from symopt.evolve.pipeline import run_pipeline
-
         with run_errors():  # Ray failing during the funnel is one line too, not a traceback
             run_pipeline(result.run_dir, config.pipeline[1:], config)
     return result.exit_code
@@ -109,8 +102,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _forget_changed_steps(saved: Config, config: Config, folder: Path) -> None:
     """Pipeline steps whose settings a ``--set`` changed are redone, with the steps after them."""
-    from symopt.evolve.pipeline_state import PipelineState
-
     for step in ("funnel", "simplify"):  # each config section is named after its step
         if getattr(saved, step) != getattr(config, step):
             PipelineState.read(folder).forget_from(step).write(folder)
@@ -119,8 +110,6 @@ def _forget_changed_steps(saved: Config, config: Config, folder: Path) -> None:
 
 def _check_resumable(saved: Config, config: Config, where: Path) -> None:
     """Rejects overrides that would change what the resumed search means."""
-    from symopt.evolve.config import config_to_dict
-
     def frozen_part(cfg: Config) -> dict[str, Any]:
         plain = config_to_dict(cfg)
         for section in RESUMABLE_SECTIONS:

@@ -19,14 +19,9 @@ from symopt.cli.diff_cmd import program_diff
 from symopt.cli.errors import UserError
 from symopt.cli.loading import open_run_dir, positive_int
 from symopt.cli.table import WIDTH, fmt_number, fmt_percent, fmt_seconds, format_table
-from symopt.dsl.analysis import reduce
-from symopt.dsl.program import Program
-from symopt.dsl.source import to_source
-from symopt.evolve.leaderboard import Families, top_programs
-from symopt.evolve.lineage import lineage
-from symopt.evolve.run_dir import RunError
-from symopt.evolve.run_status import RunStatus, run_status
-from symopt.evolve.run_view import RunView, SourceNotRecorded, program_of, record_of
+from symopt.dsl import Program, reduce, to_source
+from symopt.runs import lineage, program_of, record_of, Run, run_status, RunError, RunStatus, SourceNotRecorded, top_programs
+from symopt.simplify import Families
 
 __all__ = ["add_parser", "run"]
 
@@ -91,7 +86,7 @@ def _source_or_note(source: str | None, note: str | None) -> str:
     return source.rstrip("\n") if source is not None else _wrap(note or "")
 
 
-def _program_or_note(view: RunView, id: int) -> tuple[Program | None, str | None]:
+def _program_or_note(view: Run, id: int) -> tuple[Program | None, str | None]:
     try:
         return program_of(view, id), None
     except SourceNotRecorded as err:
@@ -102,7 +97,7 @@ def _family(families: Families | None, program: Program | None, hash: str) -> st
     return None if families is None or program is None else families.of(program, hash)
 
 
-def _run_report(view: RunView, k: int, families: Families | None) -> dict[str, Any]:
+def _run_report(view: Run, k: int, families: Families | None) -> dict[str, Any]:
     status = run_status(view)
     top = top_programs(view.history, k)
     if families is not None and top and sys.stderr.isatty():
@@ -181,14 +176,14 @@ def _run_text(report: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ one child
 
 
-def _child_report(view: RunView, id: int, families: Families | None) -> dict[str, Any]:
+def _child_report(view: Run, id: int, families: Families | None) -> dict[str, Any]:
     try:
         record = record_of(view, id)
     except RunError as err:
         raise UserError(str(err)) from None
     program, note = _program_or_note(view, id)
     line = lineage(view.by_id, id)
-    parent_id = record.get("parent_id")
+    parent_id = record.parent_id
     diff, diff_note = None, None
     if parent_id is not None and program is not None:
         parent, diff_note = _program_or_note(view, parent_id)
@@ -200,8 +195,8 @@ def _child_report(view: RunView, id: int, families: Families | None) -> dict[str
     return {
         "run": str(view.path),
         "id": id,
-        "record": {k: v for k, v in record.items() if k != "source"},
-        "family": _family(families, program, record.get("hash", "")),
+        "record": {k: v for k, v in record.to_dict().items() if k != "source"},
+        "family": _family(families, program, record.hash),
         "source": None if program is None else to_source(program),
         "note": note,
         "lineage": [dataclasses.asdict(a) for a in line.ancestors],

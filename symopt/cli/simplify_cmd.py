@@ -15,10 +15,10 @@ from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.evolve.history import finite_or_none
-from symopt.evolve.simplify import DEFAULT_TOLERANCE, Simplification, simplify
-from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec
-from symopt.proxy_tasks.registry import task_names
+from symopt.runs import finite_or_none
+from symopt.config import DEFAULT_TOLERANCE
+from symopt.simplify import Simplification, simplify
+from symopt.proxy_tasks import DEFAULT_FITNESS, FitnessSpec, task_names, TaskSpec
 
 __all__ = ["add_parser", "run", "fitness_spec"]
 

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from symopt.dsl.builtins import builtin
+from symopt.dsl import builtin
 from symopt.proxy_tasks import describe_tasks, evaluate, make_task
 
 __all__ = ["add_parser", "run", "measure_ms"]

@@ -14,6 +14,30 @@ Example:
 
 from symopt.proxy_tasks.base import RunResult, Task
 from symopt.proxy_tasks.evaluate import evaluate
-from symopt.proxy_tasks.registry import describe_tasks, make_task, task_names
+from symopt.proxy_tasks.fitness import (
+    DEFAULT_FITNESS,
+    FITNESS_FLOOR,
+    FitnessResult,
+    FitnessSpec,
+    TaskScore,
+    TaskSpec,
+    evaluate_fitness,
+)
+from symopt.proxy_tasks.registry import TASKS, describe_tasks, make_task, task_names
 
-__all__ = ["RunResult", "Task", "evaluate", "make_task", "task_names", "describe_tasks"]
+__all__ = [
+    "DEFAULT_FITNESS",
+    "FITNESS_FLOOR",
+    "TASKS",
+    "FitnessResult",
+    "FitnessSpec",
+    "RunResult",
+    "Task",
+    "TaskScore",
+    "TaskSpec",
+    "describe_tasks",
+    "evaluate",
+    "evaluate_fitness",
+    "make_task",
+    "task_names",
+]

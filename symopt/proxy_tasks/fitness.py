@@ -22,40 +22,8 @@ Higher is better; the baseline scores exactly 0. Log space makes the score a
 relative improvement (0.1 is about 10% lower loss), comparable across tasks whose
 losses differ by orders of magnitude. A program whose every run fails (or that is
 invalid, or ignores the gradient) gets ``status="failed"`` and
-``fitness=FITNESS_FLOOR``; other scores are clipped to it from below.
-
-The default, and why (measured with ``benchmarks/proxy_table.py``: each
-program's learning-rate constant tuned on a factor-2 grid on tuning seeds, then
-10 fresh blocks of 2 seeds; fitness mean +- se, and Lion's paired lead):
-
-    program          fitness            Lion's lead
-    adamw (seed)     +0.000             +0.426 +- 0.062
-    adamw beta2=0.9  +0.309 +- 0.043    +0.117 +- 0.038
-    lion             +0.426 +- 0.062
-    signum           +0.101 +- 0.041    +0.325 +- 0.029
-    momentum         -3.625 +- 0.051    +4.051 +- 0.028
-    sgd              -3.520 +- 0.050    +3.946 +- 0.033
-    program4         -0.353 +- 0.055    +0.779 +- 0.032
-
-* Squared-error digits (weight 2): the neural proxy on which Lion came closest
-  to AdamW. On it alone, and on every other cheap neural proxy tried
-  (teacher-student, cross-entropy, label noise, larger batches, wider, deeper,
-  longer, a tiny character LM), tuned AdamW with beta2 = 0.9 and signum (Lion
-  with beta2 = beta1 = 0.9) beat Lion: its 100-step momentum is too slow for
-  300-step runs.
-* Rosenbrock (weight 1, 8 runs per seed: each costs ~2 ms but varies a lot with
-  the start): the one proxy found where Lion's long momentum pays (it beats
-  signum by ~1.3 and ties AdamW with beta2 = 0.9). Its best learning rates are
-  ~30x those of the digits (``lr_scale``), which only update rules that do not
-  scale with the gradient (Adam, sign) can serve with one constant: SGD and
-  momentum fail it.
-* A slot cost of 0.3 (the paper values Lion's halved memory): without it Lion
-  trails AdamW with beta2 = 0.9 by ~0.18; Lion's lead over it comes from this
-  cost, and is 3 standard errors. 0.4 gives +0.217 +- 0.038.
-
-Caveats: Rosenbrock wants the momentum's memory close to its 100 steps, so it
-punishes Program 4 (beta2 0.997) and any longer memory; Lion's tuned learning
-rate on the digits is close to AdamW's (the paper has AdamW's 3-10x larger).
+``fitness=FITNESS_FLOOR``; other scores are clipped to it from below. The
+default (``DEFAULT_FITNESS``), measured, and its caveats: ``docs/fitness.md``.
 
 Example:
     >>> from symopt.dsl import builtin
@@ -196,7 +164,7 @@ class FitnessSpec:
             raise ValueError(f"grow_grid must be >= 0, got {self.grow_grid}")
 
 
-# See the module docstring for the measurements behind each choice. The digits'
+# See docs/fitness.md for the measurements behind each choice. The digits'
 # best learning rates are 8-32x the programs' constants and Rosenbrock's ~512x,
 # hence the lr_scales. 54 runs (~0.37 s on one core) per candidate: 6 of digits,
 # 48 of Rosenbrock at ~2 ms each (mostly per-run overhead).

@@ -1,0 +1,361 @@
+"""The campaign loop: one object that asks, evaluates, tells, records and checkpoints.
+
+See :mod:`symopt.evolve._campaign` for what a campaign is; this is its engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import symopt.runs as layout
+from symopt.config import Config
+from symopt.dsl import program_hash, reduce, resolve, to_source
+from symopt.evolve._cache import FitnessCache
+from symopt.evolve._evolution import RegularizedEvolution
+from symopt.evolve._interrupt import GracefulStop
+from symopt.evolve._mutations import MutationFailed
+from symopt.evolve._progress import Progress
+from symopt.evolve._random_search import RandomSearch
+from symopt.evolve._searcher import Searcher
+from symopt.evolve.workers import EvaluateFn, Evaluator, Job, Outcome, is_evaluator_failure, open_evaluator
+from symopt.proxy_tasks import FitnessResult
+from symopt.runs import (
+    WARM_START,
+    Candidate,
+    Checkpoint,
+    Entry,
+    HallOfFame,
+    HistoryRecord,
+    HistoryWriter,
+    Stats,
+    atomic_write,
+    load_checkpoint,
+    plot_progress,
+    read_history,
+    save_checkpoint,
+    write_hall_of_fame,
+)
+
+
+__all__ = ["CampaignError", "CampaignLoop", "CampaignResult", "WARM_START_ID"]
+
+WARM_START_ID = 0
+_WAIT_SECONDS = 0.5  # how long one wait() blocks: the latency of Ctrl-C and of time budgets
+_PLOT_SECONDS = 60.0  # redraw progress.png at most this often (it rereads the history)
+_MAX_FAILED_ASKS = 1000  # consecutive MutationFailed before giving up
+
+
+class CampaignError(RuntimeError):
+    """The campaign cannot go on: Ray could not start or join, or workers kept dying.
+
+    A checkpoint was written first when there was anything to save.
+    """
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """How a campaign ended.
+
+    Attributes:
+        run_dir: its folder.
+        stats: the final counters.
+        finished: it reached its budget (else it was interrupted).
+        exit_code: 0 finished, 130 Ctrl-C, 143 SIGTERM.
+    """
+
+    run_dir: Path
+    stats: Stats
+    finished: bool
+    exit_code: int
+
+
+
+
+class CampaignLoop:
+    """The loop's mutable state; one instance runs once."""
+
+    def __init__(self, config: Config, folder: Path, stream: IO[str]) -> None:
+        self.config, self.folder, self.stream = config, folder, stream
+        search = config.search
+        self.spec = config.fitness
+        self.searcher = _searcher(config)
+        self.cache: FitnessCache[FitnessResult] = FitnessCache()
+        self.stats = Stats()
+        self.hall = HallOfFame(size=config.output.hall_of_fame)
+        self.submitted: dict[int, Candidate] = {}  # training now, by id
+        self.waiting: dict[str, list[Candidate]] = {}  # same hash as a submitted one
+        self._reduced: dict[int, int] = {}  # reduced length of proposed, untold children, by id
+        self.finished = False
+        self.history: HistoryWriter | None = None
+        self.evaluator: Evaluator | None = None
+        self._elapsed0 = 0.0
+        self._t0 = time.monotonic()
+        self._restarts0 = 0
+        self._last_ckpt = (0, time.monotonic())
+        self._last_plot = -math.inf
+        self._hall_written: HallOfFame | None = None
+
+    # ---------------------------------------------------------------- running
+
+    def run(self, evaluate_fn: EvaluateFn | None) -> CampaignResult:
+        pending = self._restore()
+        try:
+            return self._run(pending, evaluate_fn)
+        except Exception as err:
+            if not is_evaluator_failure(err):
+                raise  # a bug: the last periodic checkpoint is the one to trust
+            # The evaluator fails between steps, so the state is consistent: keep it.
+            hint = ""
+            if self.stats.evaluations:
+                self._checkpoint()
+                hint = f"; checkpoint written, resume with: symopt search --resume {self.folder}"
+            raise CampaignError(f"{err}{hint}") from err
+        finally:
+            assert self.history is not None
+            self.history.close()
+
+    def _run(self, pending: list[Candidate], evaluate_fn: EvaluateFn | None) -> CampaignResult:
+        if self.finished and not self._can_ask():
+            self._say(f"{self.folder}: the campaign had already finished ({self.stats.summary()})")
+            self._write_outputs(force_plot=True)
+            return CampaignResult(self.folder, self.stats, True, 0)
+        self.finished = False  # a finished campaign resumed with a larger budget runs again
+        with open_evaluator(self.config.ray, self.spec, evaluate_fn) as evaluator, GracefulStop() as stop:
+            self.evaluator = evaluator
+            self._say(f"run folder: {self.folder} ({evaluator.num_workers} worker(s))")
+            self._t0 = time.monotonic()
+            with self._progress() as bar:
+                if self.stats.evaluations == 0:
+                    self._warm_start(stop)
+                for cand in pending:
+                    self._dispatch(cand)
+                self._loop(stop, bar)
+                bar.update(self._refresh(), force=True)
+        if stop.requested and self.stats.evaluations == 0:
+            self._say(f"interrupted during the warm start; --resume {self.folder} starts over")
+            return CampaignResult(self.folder, self.stats, False, stop.exit_code)
+        if stop.requested:
+            self._checkpoint()
+            self._say(
+                f"interrupted; checkpoint written. Resume with: symopt search --resume {self.folder}"
+            )
+            return CampaignResult(self.folder, self.stats, False, stop.exit_code)
+        self.finished = True
+        self._checkpoint(force_plot=True)
+        self._say(f"finished: {self.stats.summary()}\nresults in {self.folder}")
+        return CampaignResult(self.folder, self.stats, True, 0)
+
+    def _loop(self, stop: GracefulStop, bar: Progress) -> None:
+        while not stop.requested:
+            while len(self.submitted) < self.evaluator.num_workers and self._can_ask() and not stop.requested:
+                self._dispatch(self._propose())
+                self._maybe_checkpoint()
+            if not self.submitted:
+                if not self.waiting:
+                    return  # the budget is spent and nothing is in flight
+                raise RuntimeError("children wait on a hash that is not being trained")
+            for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
+                self._finished_outcome(outcome)
+                self._maybe_checkpoint()
+            bar.update(self._refresh())
+
+    def _warm_start(self, stop: GracefulStop) -> None:
+        program = resolve(self.config.search.warm_start)
+        cand = Candidate(
+            id=WARM_START_ID,
+            parent_id=None,
+            program=program,
+            mutation=WARM_START,
+            detail=self.config.search.warm_start,
+            redraws=0,
+            hash=program_hash(program),
+        )
+        self.submitted[cand.id] = cand
+        self.evaluator.submit(Job(cand.id, program))
+        while self.submitted:
+            for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
+                self._finished_outcome(outcome)
+            if stop.requested and self.submitted:
+                return  # checkpoint-less: a resume starts over
+        self._checkpoint()
+
+    # ---------------------------------------------------------------- budget
+
+    def _elapsed(self) -> float:
+        return self._elapsed0 + (time.monotonic() - self._t0)
+
+    def _can_ask(self) -> bool:
+        budget = self.config.search.budget
+        if budget.max_children is not None and self.stats.children >= budget.max_children:
+            return False
+        if budget.max_trained is not None and self.stats.trained + len(self.submitted) >= budget.max_trained:
+            return False
+        if budget.max_seconds is not None and self._elapsed() >= budget.max_seconds:
+            return False
+        return True
+
+    # ---------------------------------------------------------------- children
+
+    def _propose(self) -> Candidate:
+        for _ in range(_MAX_FAILED_ASKS):
+            try:
+                cand = self.searcher.ask()
+            except MutationFailed:
+                continue  # another tournament may give a parent that can be mutated
+            reduced = self._reduced[cand.id] = len(reduce(cand.program))  # reused when told
+            self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws)
+            return cand
+        raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
+
+    def _dispatch(self, cand: Candidate) -> None:
+        """A cache hit is told now; a hash being trained waits for it; else train."""
+        hit = self.cache.get(cand.hash)
+        if hit is not None:
+            self._tell(cand, hit, status="cached", worker="cache", seconds=0.0)
+        elif any(c.hash == cand.hash for c in self.submitted.values()):
+            self.waiting.setdefault(cand.hash, []).append(cand)
+        else:
+            self.submitted[cand.id] = cand
+            self.evaluator.submit(Job(cand.id, cand.program))
+
+    def _finished_outcome(self, outcome: Outcome) -> None:
+        cand = self.submitted.pop(outcome.id)
+        result = outcome.result
+        self.cache.put(cand.hash, result)
+        self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds)
+        for twin in self.waiting.pop(cand.hash, []):
+            self._tell(twin, result, status="cached", worker="cache", seconds=0.0)
+
+    def _tell(self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float) -> None:
+        fitness = float(result.fitness)
+        if cand.id == WARM_START_ID:
+            self.searcher.seed_population(cand.program, fitness, id=WARM_START_ID)
+        else:
+            self.searcher.tell(cand, fitness)
+        trained = status != "cached"
+        self.stats = self.stats.told(fitness, trained=trained, ok=result.status == "ok")
+        if not trained:
+            self.stats = self.stats.cached()
+        reduced = self._reduced.pop(cand.id, None)
+        if reduced is None:  # the warm start, or a child resumed from a checkpoint
+            reduced = len(reduce(cand.program))
+        if result.status == "ok":  # a failure's floor fitness must not take a place
+            self.hall = self.hall.add(
+                Entry(
+                    cand.id, cand.program, fitness, float(result.metric), cand.hash, len(cand.program),
+                    reduced, cand.mutation, cand.parent_id,
+                )
+            )
+        assert self.history is not None
+        self.history.append(
+            HistoryRecord(
+                id=cand.id, parent_id=cand.parent_id, mutation=cand.mutation, detail=cand.detail,
+                hash=cand.hash, status=status, fitness=fitness, metric=float(result.metric),
+                reason=result.reason, seconds=round(float(seconds), 4), worker=worker,
+                redraws=cand.redraws, length=len(cand.program), reduced_length=reduced,
+                t=round(self._elapsed(), 3),
+                # Every child's program, so lineages, diffs and the funnel can read any id.
+                source=to_source(cand.program),
+            )  # fmt: skip
+        )
+        self._maybe_restart_from_best()
+
+    def _maybe_restart_from_best(self) -> None:
+        every = self.config.search.restart_from_best_every
+        told_children = self.stats.evaluations - 1  # the warm start is not a child
+        if every and told_children > 0 and told_children % every == 0 and self.config.search.mode != "random":
+            self.searcher.restart_from_best()
+            self.stats = dataclasses.replace(self.stats, restarts_from_best=self.stats.restarts_from_best + 1)
+
+    # ---------------------------------------------------------------- state
+
+    def _restore(self) -> list[Candidate]:
+        """Loads the checkpoint if there is one; opens the history; returns children to resubmit."""
+        ckpt_path = self.folder / layout.CHECKPOINT
+        if not ckpt_path.exists():
+            # Never checkpointed (killed during the warm start): start over.
+            self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=0)
+            return []
+        ckpt = load_checkpoint(ckpt_path)
+        self.searcher.load_state_dict(ckpt.searcher)
+        self.cache.load_state_dict(ckpt.cache)
+        self.stats = ckpt.stats
+        self.hall = ckpt.hall.resized(self.config.output.hall_of_fame)
+        self.finished = ckpt.finished
+        self._elapsed0 = ckpt.stats.elapsed
+        self._restarts0 = ckpt.stats.worker_restarts
+        self._last_ckpt = (self.stats.evaluations, time.monotonic())
+        # Lines written after the checkpoint (and a half-written one) are dropped:
+        # their children are re-proposed, or resubmitted, with the same ids.
+        self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=ckpt.history_bytes)
+        return sorted(ckpt.in_flight, key=lambda c: c.id)
+
+    def _refresh(self) -> Stats:
+        restarts = self._restarts0 + (self.evaluator.restarts if self.evaluator is not None else 0)
+        self.stats = dataclasses.replace(self.stats, elapsed=self._elapsed(), worker_restarts=restarts)
+        return self.stats
+
+    def _maybe_checkpoint(self) -> None:
+        evals, at = self._last_ckpt
+        out = self.config.output
+        if self.stats.evaluations - evals >= out.checkpoint_every or time.monotonic() - at >= out.checkpoint_seconds:
+            self._checkpoint()
+
+    def _checkpoint(self, force_plot: bool = False) -> None:
+        assert self.history is not None
+        self._refresh()
+        in_flight = tuple(self.submitted.values()) + tuple(c for cs in self.waiting.values() for c in cs)
+        save_checkpoint(
+            self.folder / layout.CHECKPOINT,
+            Checkpoint(
+                searcher=self.searcher.state_dict(),
+                cache=self.cache.state_dict(),
+                stats=self.stats,
+                hall=self.hall,
+                history_bytes=self.history.size,
+                in_flight=tuple(sorted(in_flight, key=lambda c: c.id)),
+                finished=self.finished,
+            ),
+        )
+        self._last_ckpt = (self.stats.evaluations, time.monotonic())
+        self._write_outputs(force_plot)
+
+    def _write_outputs(self, force_plot: bool = False) -> None:
+        stats = {**self.stats.to_dict(), "finished": self.finished, "run": self.folder.name}
+        atomic_write(self.folder / layout.STATS, json.dumps(stats, indent=2) + "\n")
+        if self.hall is not self._hall_written:  # unchanged most of the time: skip the writes
+            write_hall_of_fame(self.hall, self.folder)
+            self._hall_written = self.hall
+        if force_plot or time.monotonic() - self._last_plot >= _PLOT_SECONDS:
+            self._last_plot = time.monotonic()
+            records = read_history(self.folder / layout.HISTORY).records
+            plot_progress(records, self.folder / layout.PROGRESS, title=self.folder.name)
+
+    # ---------------------------------------------------------------- display
+
+    def _progress(self) -> Progress:
+        budget = self.config.search.budget
+        # The bar fills towards the first budget set (all are checked, whichever ends first).
+        limits = (("children", budget.max_children), ("trained", budget.max_trained), ("seconds", budget.max_seconds))
+        unit, total = next(((u, t) for u, t in limits if t is not None), ("children", None))
+        progress = Progress(total, unit, self.config.output.summary_seconds, self.stream)
+        progress.update(self._refresh(), force=True)
+        return progress
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+def _searcher(config: Config) -> Searcher:
+    """The searcher of ``search.mode``: random search, or regularized evolution (``evolution``, ``hparam``)."""
+    search = config.search
+    sizes = (search.population_size, search.tournament_size)
+    if search.mode == "random":
+        return RandomSearch(config.search_space, *sizes, seed=config.seed)
+    return RegularizedEvolution(config.search_space, *sizes, seed=config.seed, mode=search.mode)

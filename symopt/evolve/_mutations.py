@@ -1,0 +1,225 @@
+"""Mutations as pure, seeded functions ``(program, rng, space) -> Mutation``.
+
+A child is re-drawn until abstract execution accepts it and its functional hash
+differs from its parent's (paper section 2.1; the identity mutation excepted); the
+number of re-draws is kept. :data:`_OPERATORS` holds one operator per
+:class:`~symopt.config.MutationKind`, and nothing else needs to know the kinds.
+Redundant statements are allowed: they are stepping stones.
+
+Every random draw uses the ``numpy.random.Generator`` passed in, never a global.
+
+Example:
+    >>> import numpy as np
+    >>> from symopt.dsl import builtin, program_hash
+    >>> parent = builtin("adamw")
+    >>> m = mutate(parent, np.random.default_rng(0), SearchSpace())
+    >>> program_hash(m.child) != program_hash(parent)
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from symopt.config import MutationKind, SearchSpace
+from symopt.dsl import FUNCTIONS, Arg, Const, Program, Statement, Var, is_valid, kinds_before, program_hash
+from symopt.runs import RANDOM
+
+__all__ = [
+    "Mutation",
+    "MutationFailed",
+    "mutate",
+    "random_program",
+    "random_statement",
+]
+
+_FIXED = ("w", "g", "lr")
+
+
+class MutationFailed(RuntimeError):
+    """No valid, functionally different child within ``space.max_redraws`` tries."""
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A child and how it was made.
+
+    Attributes:
+        child: the new program.
+        kind: the mutation that made it (``None``: a fresh random program).
+        redraws: rejected tries before it (invalid, or the same function as the parent).
+        detail: a short human description, e.g. ``"modify 3.2: 0.999 -> 0.9"``.
+    """
+
+    child: Program
+    kind: MutationKind | None
+    redraws: int
+    detail: str
+
+    @property
+    def origin(self) -> str:
+        """What the history calls how it was made: the kind's value, or ``random``."""
+        return RANDOM if self.kind is None else self.kind.value
+
+
+def _fresh_name(program: Program) -> str:
+    used = set(_FIXED) | set(program.state) | {s.target for s in program.statements}
+    k = 0
+    while f"t{k}" in used:
+        k += 1
+    return f"t{k}"
+
+
+def _names_of_kind(env: dict[str, str], kind: str) -> list[str]:
+    """The variables in ``env`` that fit an argument of ``kind``, sorted."""
+    return sorted(n for n, k in env.items() if kind == "any" or k == kind)
+
+
+def _random_arg(
+    kind: str, env: dict[str, str], rng: np.random.Generator, space: SearchSpace
+) -> Arg | None:
+    """An argument of the wanted kind: a defined variable or (if scalars fit) a constant."""
+    names = _names_of_kind(env, kind)
+    scalar_ok = kind in ("any", "scalar")
+    if scalar_ok and (not names or rng.random() < space.const_prob):
+        return Const(float(rng.normal()))
+    if not names:
+        return None
+    return Var(names[int(rng.integers(len(names)))])
+
+
+def random_statement(
+    program: Program, index: int, rng: np.random.Generator, space: SearchSpace
+) -> Statement | None:
+    """A random statement that could sit before ``program.statements[index]``.
+
+    Its arguments are variables defined at that point (of the right kind) or
+    constants; its target is a fresh variable or, half the time, an existing one.
+    Returns ``None`` when the drawn function cannot be fed there.
+    """
+    env = kinds_before(program, index)
+    names = space.function_names
+    fn = FUNCTIONS[names[int(rng.integers(len(names)))]]
+    args = []
+    for kind in fn.arg_kinds:
+        arg = _random_arg(kind, env, rng, space)
+        if arg is None:
+            return None
+        args.append(arg)
+    if rng.random() < 0.5:
+        targets = sorted(env)
+        target = targets[int(rng.integers(len(targets)))]
+    else:
+        target = _fresh_name(program)
+    return Statement(target, fn.name, tuple(args))
+
+
+def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    if len(parent) >= space.max_len:
+        return None
+    index = int(rng.integers(len(parent) + 1))
+    st = random_statement(parent, index, rng, space)
+    if st is None:
+        return None
+    body = parent.statements[:index] + (st,) + parent.statements[index:]
+    return parent.with_changes(statements=body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
+
+
+def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    if not parent.statements:
+        return None
+    index = int(rng.integers(len(parent)))
+    body = parent.statements[:index] + parent.statements[index + 1 :]
+    return parent.with_changes(statements=body), f"delete {index + 1}: {parent.statements[index].target}"
+
+
+def _new_constant(old: float, rng: np.random.Generator) -> float:
+    # The paper: a fresh N(0, 1) draw, or the old value times 2^a with a ~ N(0, 1).
+    if rng.random() < 0.5:
+        return float(rng.normal())
+    return old * math.pow(2.0, float(rng.normal()))
+
+
+def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    slots = [
+        (i, k)
+        for i, st in enumerate(parent.statements)
+        for k, a in enumerate(st.args)
+        if isinstance(a, Const) or not space.constants_only
+    ]
+    if not slots:
+        return None
+    i, k = slots[int(rng.integers(len(slots)))]
+    st = parent.statements[i]
+    old = st.args[k]
+    if isinstance(old, Const):
+        new: Arg = Const(_new_constant(old.value, rng))
+    else:
+        kind = FUNCTIONS[st.fn].arg_kinds[k]
+        env = kinds_before(parent, i)
+        choices = [n for n in _names_of_kind(env, kind) if n != old.name]
+        if not choices:
+            return None
+        new = Var(choices[int(rng.integers(len(choices)))])
+    args = st.args[:k] + (new,) + st.args[k + 1 :]
+    body = parent.statements[:i] + (st.with_changes(args=args),) + parent.statements[i + 1 :]
+    return parent.with_changes(statements=body), f"modify {i + 1}.{k + 1}: {old} -> {new}"
+
+
+def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    return parent, "identity"
+
+
+_OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpace], tuple[Program, str] | None]] = {
+    MutationKind.IDENTITY: _identity,
+    MutationKind.INSERT: _insert,
+    MutationKind.DELETE: _delete,
+    MutationKind.MODIFY: _modify,
+}
+
+
+def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mutation:
+    """Draws a valid child of ``parent`` that computes something different.
+
+    Raises:
+        MutationFailed: after ``space.max_redraws`` rejected tries.
+    """
+    parent_hash = program_hash(parent)
+    kinds = space.kinds()
+    probs = np.asarray(space.weights())
+    for tries in range(space.max_redraws):
+        kind = kinds[int(rng.choice(len(kinds), p=probs))]
+        made = _OPERATORS[kind](parent, rng, space)
+        if made is None:
+            continue
+        child, detail = made
+        if kind is MutationKind.IDENTITY or (is_valid(child) and program_hash(child) != parent_hash):
+            return Mutation(child, kind, tries, detail)
+    raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
+
+
+def random_program(
+    rng: np.random.Generator, space: SearchSpace, length: int | None = None
+) -> Mutation:
+    """A random valid program (the random-search baseline), output ``update``.
+
+    Statements are drawn one by one among valid extensions; the last one writes
+    ``update``. ``length`` defaults to a uniform draw in ``[1, space.max_len]``.
+    """
+    for tries in range(space.max_redraws):
+        n = int(rng.integers(1, space.max_len + 1)) if length is None else length
+        program = Program((), state=space.state)
+        while len(program) < n:
+            st = random_statement(program, len(program), rng, space)
+            if st is None:
+                continue
+            if len(program) == n - 1:
+                st = st.with_changes(target="update")
+            program = program.with_changes(statements=program.statements + (st,))
+        if is_valid(program):
+            return Mutation(program, None, tries, f"random program of {n} statements")
+    raise MutationFailed(f"no valid random program in {space.max_redraws} tries")
