@@ -22,20 +22,65 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import keyword
 import math
 import re
-from typing import Iterator, Mapping, NoReturn
+from typing import Iterator, Mapping, NoReturn, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
 from symopt.dsl.errors import DSLSyntaxError
-from symopt.dsl.functions import CONST_LIMIT, NAMED_CONSTANTS
-from symopt.dsl.program import Arg, Const, Program, Statement, Var
-from symopt.dsl.rules import call_problem, name_problem, state_problem
+from symopt.dsl.functions import CONST_LIMIT, FUNCTIONS, NAMED_CONSTANTS
+from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var
 
-__all__ = ["Position", "read_module"]
+__all__ = ["OPERATORS", "Position", "call_problem", "name_problem", "read_module", "state_problem"]
+
+# Naming and call rules: the parser enforces them and the printer relies on them.
+OPERATORS: dict[str, str] = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+"""Library functions written as binary operators, and their operator."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a variable, or None if it can.
+
+    Example:
+        >>> name_problem("sqrt")
+        'it is a library function'
+        >>> call_problem("sqr", 1)
+        "unknown function 'sqr'; did you mean 'sqrt'?"
+    """
+    if name in NAMED_CONSTANTS:
+        return "it is a named constant"
+    if name in FUNCTIONS:
+        return "it is a library function"
+    if keyword.iskeyword(name) or not (name.isascii() and name.isidentifier()):
+        return "it is not a valid variable name"
+    return None
+
+
+def state_problem(name: str, earlier: Sequence[str]) -> str | None:
+    """Why ``name`` cannot be the next state slot after ``earlier``, or None."""
+    if name in INPUTS:
+        return f"state slot '{name}' clashes with the input '{name}'"
+    if name in earlier:
+        return f"state slot '{name}' is listed twice"
+    problem = name_problem(name)
+    return f"state slot '{name}' is not allowed: {problem}" if problem else None
+
+
+def call_problem(fn: str, n_args: int) -> str | None:
+    """Why ``fn`` cannot be called with ``n_args`` arguments, or None."""
+    if fn not in FUNCTIONS:
+        close = difflib.get_close_matches(fn, FUNCTIONS, n=1)
+        return f"unknown function '{fn}'" + (f"; did you mean '{close[0]}'?" if close else "")
+    arity = FUNCTIONS[fn].arity
+    if n_args != arity:
+        return f"'{fn}' takes {arity} argument{'' if arity == 1 else 's'}, got {n_args}"
+    return None
+
 
 Position = tuple[int, int]
 """``(line, column)``, both 1-based, of a statement's first character."""

@@ -54,7 +54,7 @@ from symopt.dsl.errors import DSLSyntaxError, InvalidProgram
 from symopt.dsl.limits import MAX_SOURCE_BYTES, check_limits
 from symopt.dsl.program import Arg, Program, Statement, Var
 from symopt.dsl.reader import Position, read_module
-from symopt.dsl.rules import OPERATORS, call_problem, name_problem, state_problem
+from symopt.dsl.reader import OPERATORS, call_problem, name_problem, state_problem
 
 __all__ = ["Position", "parse", "parse_with_positions", "to_source", "load"]
 
