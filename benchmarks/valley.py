@@ -2,15 +2,15 @@
 
 Each step makes ONE edit to the previous program's source (a changed argument,
 an inserted statement, a changed constant), as a search mutation would, from
-the AdamW seed to Lion (0.9, 0.99) with decay 1.0, and on to the paper's
-Program 4. Every program keeps the seed's constants (lr 0.001, decay 0.01)
+the AdamW seed to Lion (0.9, 0.99) with decay 1.0 (two orders of the same
+edits), and on to the paper's Program 4. Every program keeps the seed's constants (lr 0.001, decay 0.01)
 until a step changes them. For each step it prints the fitness as the search
 sees it (the fitness's own seeds) and its mean +- se over fresh seed blocks
 (3000, 3001, ...), so a drop shows whether it is noise. Side rows (not on the
 chain) give the nearby AdamW variants.
 
 Usage:
-    python benchmarks/valley.py [--blocks 5] [--decay-mults 1,10,100] [--no-program4]
+    python benchmarks/valley.py [--blocks 5] [--decay-mults 1,10,100] [--chains lion,nearby,decay_first,program4]
         [--teachers 0,1,2] [--aggregate mean|best] [--mults 0.5,1,2]
 """
 
@@ -81,9 +81,26 @@ PROGRAM4_STEPS: tuple[tuple[str, Edit], ...] = (
 )
 
 
+DECAY_FIRST_STEPS: tuple[tuple[str, Edit], ...] = (
+    LION_STEPS[1],
+    LION_STEPS[2],
+    ("decay .01 -> .1", replace("wd = w * 0.01", "wd = w * 0.1")),
+    ("decay .1 -> .3: signum .9, decay .3", replace("wd = w * 0.1", "wd = w * 0.3")),
+    ("decay .3 -> 1.0", replace("wd = w * 0.3", "wd = w * 1.0")),
+    ("v tracks g (v dead: neutral)", LION_STEPS[0][1]),
+    ("m = interp(g, v, .9): Lion (.9, .999), decay 1", LION_STEPS[3][1]),
+    ("beta2 .999 -> .99: Lion (.9, .99), decay 1", LION_STEPS[4][1]),
+)
+
+
 def lion_chain() -> list[tuple[str, Program]]:
     """The chain from the AdamW seed to Lion (0.9, 0.99) with decay 1.0, one edit per step."""
     return _chain(builtin("adamw"), LION_STEPS)
+
+
+def decay_first_chain() -> list[tuple[str, Program]]:
+    """AdamW to signum, whose decay climbs first; v's edit is then neutral (dead); then Lion."""
+    return _chain(builtin("adamw"), DECAY_FIRST_STEPS)
 
 
 def program4_chain() -> list[tuple[str, Program]]:
@@ -116,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--teachers", help="data seeds (default: the preset's)")
     parser.add_argument("--aggregate", choices=("mean", "best"), help="over the lr window (default: the preset's)")
     parser.add_argument("--mults", help="lr window, comma-separated (default: the preset's)")
-    parser.add_argument("--no-program4", action="store_true", help="skip the chain to Program 4")
+    parser.add_argument("--chains", default="lion,nearby,decay_first,program4",
+                        help="which sections, comma-separated (default: all)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     base = LION_FITNESS
@@ -137,10 +155,14 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"decay multipliers {spec.decay_multipliers}, slot cost {spec.slot_cost}")
     print(f"fresh: {args.blocks} blocks of {n} seeds from {FRESH_SEED0}\n")
     print(f"{'step':52s} {'own seeds':>9s} {'fresh mean +- se':>18s} {'change':>7s}")
-    sections = [("AdamW seed -> Lion", [("AdamW seed", builtin("adamw")), *lion_chain()]), ("nearby", side_rows())]
-    if not args.no_program4:
-        sections.append(("Lion (.9, .999) -> Program 4", program4_chain()))
-    for title, chain in sections:
+    seed = [("AdamW seed", builtin("adamw"))]
+    sections = {
+        "lion": ("AdamW seed -> Lion", seed + lion_chain()),
+        "nearby": ("nearby", side_rows()),
+        "decay_first": ("AdamW seed -> signum, decay up first -> Lion", seed + decay_first_chain()),
+        "program4": ("Lion (.9, .999) -> Program 4", program4_chain()),
+    }
+    for title, chain in (sections[c] for c in args.chains.split(",")):
         print(f"-- {title}")
         previous, last_hash = None, None
         for label, program in chain:
