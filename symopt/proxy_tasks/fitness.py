@@ -13,6 +13,12 @@ cost per live state slot. :func:`evaluate_fitness` computes, deterministically:
    (lowest) of those means over the multipliers: ``L_t``. Trying a few
    multipliers keeps a structural change that wants a different learning-rate
    constant from being judged at the wrong one (PROXY_NOTES: sharp optima).
+   With ``lr_aggregate="mean"``, ``L_t`` is instead the mean over the
+   multipliers: a window that also rewards robustness to the learning rate.
+   With ``decay_multipliers``, the whole of step 2 is repeated with the
+   constant of every ``x = w * C`` statement scaled by each (the weight decay,
+   :func:`~symopt.proxy_tasks.constants.scale_decay`), and each task keeps its
+   best.
 3. The same for the baseline program (``spec.baseline``, the AdamW seed), with
    the same seeds, computed once per process: ``B_t`` (:func:`baseline_scores`).
 4. ``fitness = sum_t w_t (B_t - L_t) / sum_t w_t
@@ -23,7 +29,8 @@ relative improvement (0.1 is about 10% lower loss), comparable across tasks whos
 losses differ by orders of magnitude. A program whose every run fails (or that is
 invalid, or ignores the gradient) gets ``status="failed"`` and
 ``fitness=FITNESS_FLOOR``; other scores are clipped to it from below. The
-default (``DEFAULT_FITNESS``), measured, and its caveats: ``docs/fitness.md``.
+default (``DEFAULT_FITNESS``), measured, and its caveats: ``docs/fitness.md``;
+the Lion-regime preset (``lion_fitness.LION_FITNESS``): ``docs/proxy.md``.
 
 Example:
     >>> from symopt.dsl import builtin
@@ -38,6 +45,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -47,6 +55,7 @@ from typing import Any, Literal, Mapping, Sequence
 from symopt.dsl.analysis import live_slots
 from symopt.dsl.builtins import builtin
 from symopt.dsl.program import Program
+from symopt.proxy_tasks.constants import decay_constants, scale_decay
 from symopt.proxy_tasks.evaluate import INVALID_PROGRAM, Analysed, analyse, run_analysed
 from symopt.proxy_tasks.registry import make_task
 
@@ -144,6 +153,11 @@ class FitnessSpec:
             those tried, try half (twice) it, up to this many times per task
             (default 0: the multipliers as given). Held-out checks use it so a
             program or baseline whose best rate lies past the grid is still tuned.
+        lr_aggregate: ``best``: a task scores its best multiplier's mean log
+            loss; ``mean``: the mean over all the multipliers (no growing).
+        decay_multipliers: factors on the weight-decay constants (every
+            ``x = w * C``), each tried, the best kept per task; a program with
+            no such statement is run once. Default ``(1.0,)``: as written.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -152,16 +166,24 @@ class FitnessSpec:
     slot_cost: float
     baseline: str = "adamw"
     grow_grid: int = 0
+    lr_aggregate: Literal["best", "mean"] = "best"
+    decay_multipliers: tuple[float, ...] = (1.0,)
 
     def __post_init__(self) -> None:
-        for name in ("tasks", "seeds", "lr_multipliers"):
+        for name in ("tasks", "seeds", "lr_multipliers", "decay_multipliers"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
             if not getattr(self, name):
                 raise ValueError(f"a fitness spec needs at least one of {name}")
         if any(not r > 0 for r in self.lr_multipliers):
             raise ValueError(f"learning-rate multipliers must be > 0, got {self.lr_multipliers}")
+        if any(not d > 0 for d in self.decay_multipliers):
+            raise ValueError(f"decay multipliers must be > 0, got {self.decay_multipliers}")
         if self.grow_grid < 0:
             raise ValueError(f"grow_grid must be >= 0, got {self.grow_grid}")
+        if self.lr_aggregate not in ("best", "mean"):
+            raise ValueError(f"lr_aggregate must be 'best' or 'mean', got {self.lr_aggregate!r}")
+        if self.lr_aggregate == "mean" and self.grow_grid:
+            raise ValueError("grow_grid needs lr_aggregate 'best': a mean over a window does not grow")
 
 
 # See docs/fitness.md for the measurements behind each choice. The digits'
@@ -187,10 +209,12 @@ class TaskScore:
         task: the task's label, e.g. ``digits_mlp(loss=se)``.
         best_lr_mult: the ``lr_mult`` (``lr_scale`` times the multiplier) with the
             lowest mean log loss.
-        mean_log_loss: ``L_t``, that lowest mean over seeds of the log loss.
-        metric: ``exp(L_t)``, the geometric-mean validation loss there.
+        mean_log_loss: ``L_t``: that lowest mean over seeds of the log loss (with
+            ``lr_aggregate="mean"``, the mean over the multipliers).
+        metric: ``exp(L_t)``, a geometric-mean validation loss.
         baseline_log_loss: ``B_t``, the baseline's ``L_t``.
         failed_runs: runs on this task that failed, over all multipliers.
+        best_decay_mult: the factor on the decay constants that scored best.
     """
 
     task: str
@@ -199,6 +223,7 @@ class TaskScore:
     metric: float
     baseline_log_loss: float
     failed_runs: int
+    best_decay_mult: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -233,7 +258,8 @@ class FitnessResult:
 
 
 def runs_per_evaluation(spec: FitnessSpec) -> int:
-    """Training runs one :func:`evaluate_fitness` call makes (at least, with ``grow_grid``).
+    """Training runs one :func:`evaluate_fitness` call makes for a program with a weight decay
+    (fewer without one: it is run at one decay factor; more with ``grow_grid``).
 
     Example:
         >>> runs_per_evaluation(DEFAULT_FITNESS)
@@ -243,7 +269,7 @@ def runs_per_evaluation(spec: FitnessSpec) -> int:
 
 
 def _runs(spec: FitnessSpec, num_seeds: int) -> int:
-    return sum(t.repeats for t in spec.tasks) * len(spec.lr_multipliers) * num_seeds
+    return sum(t.repeats for t in spec.tasks) * len(spec.lr_multipliers) * len(spec.decay_multipliers) * num_seeds
 
 
 def run_log_loss(metric: float, ok: bool) -> float:
@@ -270,10 +296,16 @@ class _Raw:
     runs: int
     failed_runs: int
     reason: str
+    decay_mult: float = 1.0
 
 
 def _score_task(
-    analysed: Analysed, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float], grow: int = 0
+    analysed: Analysed,
+    spec: TaskSpec,
+    seeds: Sequence[int],
+    multipliers: Sequence[float],
+    grow: int = 0,
+    aggregate: str = "best",
 ) -> _Raw:
     task = spec.task()
     run_seeds = spec.run_seeds(seeds)
@@ -305,18 +337,33 @@ def _score_task(
         if not means[step] < means[best]:
             break
         best = step
-    return _Raw(spec.lr_scale * best, means[best], len(means) * len(run_seeds), failed_runs, reason)
+    score = means[best] if aggregate == "best" else math.fsum(means.values()) / len(means)
+    return _Raw(spec.lr_scale * best, score, len(means) * len(run_seeds), failed_runs, reason)
 
 
-def _raw_scores(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
+def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
     # Each run is what evaluate() would give, without re-analysing the program per run.
-    return tuple(_score_task(analysed, t, seeds, spec.lr_multipliers, spec.grow_grid) for t in spec.tasks)
+    factors = spec.decay_multipliers if decay_constants(program) else (1.0,)
+    per_factor = []
+    for d in factors:
+        analysed = analyse(program if d == 1.0 else scale_decay(program, d))
+        raw = [_score_task(analysed, t, seeds, spec.lr_multipliers, spec.grow_grid, spec.lr_aggregate) for t in spec.tasks]
+        per_factor.append([dataclasses.replace(r, decay_mult=d) for r in raw])
+    # Per task, the best decay factor; every run made counts, over all the factors.
+    best = []
+    for t in range(len(spec.tasks)):
+        tried = [raws[t] for raws in per_factor]
+        pick = min(tried, key=lambda r: r.mean_log_loss)  # ties keep the first factor: deterministic
+        runs, failed = sum(r.runs for r in tried), sum(r.failed_runs for r in tried)
+        reason = next((r.reason for r in tried if r.reason), "")
+        best.append(dataclasses.replace(pick, runs=runs, failed_runs=failed, reason=reason))
+    return tuple(best)
 
 
 @functools.cache
 def _baseline(spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[tuple[_Raw, ...], int]:
     program = builtin(spec.baseline)
-    return _raw_scores(analyse(program), spec, seeds), len(live_slots(program))
+    return _raw_scores(program, spec, seeds), len(live_slots(program))
 
 
 def baseline_scores(spec: FitnessSpec, seeds: Sequence[int] | None = None) -> tuple[float, ...]:
@@ -375,7 +422,7 @@ def _evaluate_fitness(program: Program, spec: FitnessSpec, seeds: tuple[int, ...
         return _failed(INVALID_PROGRAM if reason.startswith(INVALID_PROGRAM) else reason, start)
     slots = len(live_slots(program))
     base_raw, base_slots = _baseline(spec, seeds)
-    raw = _raw_scores(analysed, spec, seeds)
+    raw = _raw_scores(program, spec, seeds)
     runs = sum(r.runs for r in raw)
     failed_runs = sum(r.failed_runs for r in raw)
     reason = next((r.reason for r in raw if r.reason), "")
@@ -385,7 +432,9 @@ def _evaluate_fitness(program: Program, spec: FitnessSpec, seeds: tuple[int, ...
     gain = math.fsum(t.weight * (b.mean_log_loss - r.mean_log_loss) for t, b, r in zip(spec.tasks, base_raw, raw))
     fitness = gain / total_weight - spec.slot_cost * (slots - base_slots)
     per_task = tuple(
-        TaskScore(t.label, r.best_lr_mult, r.mean_log_loss, math.exp(r.mean_log_loss), b.mean_log_loss, r.failed_runs)
+        TaskScore(
+            t.label, r.best_lr_mult, r.mean_log_loss, math.exp(r.mean_log_loss), b.mean_log_loss, r.failed_runs, r.decay_mult
+        )
         for t, b, r in zip(spec.tasks, base_raw, raw)
     )
     return FitnessResult(

@@ -43,15 +43,25 @@ def dense_apply(params: Params, x: jax.Array) -> jax.Array:
     return x @ params["W"] + params["b"]
 
 
-def mlp_init(key: jax.Array, sizes: Sequence[int]) -> list[Params]:
+def mlp_init(key: jax.Array, sizes: Sequence[int], hidden_gain: float = 1.0) -> list[Params]:
     """An MLP with layer widths ``sizes`` (input first, output last).
+
+    Args:
+        key: the PRNG key.
+        sizes: layer widths.
+        hidden_gain: the variance gain of every layer but the last: 1 is LeCun
+            normal, 2 is He normal (the output layer stays LeCun).
 
     Example:
         >>> [p["W"].shape for p in mlp_init(jax.random.key(0), (64, 32, 10))]
         [(64, 32), (32, 10)]
     """
     keys = jax.random.split(key, len(sizes) - 1)
-    return [dense_init(k, a, b) for k, a, b in zip(keys, sizes[:-1], sizes[1:])]
+    last = len(sizes) - 2
+    return [
+        dense_init(k, a, b, gain=1.0 if i == last else hidden_gain)
+        for i, (k, a, b) in enumerate(zip(keys, sizes[:-1], sizes[1:]))
+    ]
 
 
 def mlp_apply(params: list[Params], x: jax.Array) -> jax.Array:
