@@ -37,10 +37,10 @@ from typing import Sequence
 
 from symopt.dsl import Program, builtin
 from symopt.dsl.analysis import live_slots
-from symopt.proxy_tasks.constants import lr_constant, with_decay, with_interp_constant, with_lr
+from symopt.proxy_tasks.fitness import lr_constant, with_decay, with_interp_constant, with_lr
 from symopt.proxy_tasks.evaluate import analyse, run_analysed
 from symopt.proxy_tasks.fitness import FitnessSpec, evaluate_fitness, run_log_loss
-from symopt.proxy_tasks.lion_fitness import LION_FITNESS, teacher_student_fitness
+from symopt.proxy_tasks.fitness import LION_FITNESS, teacher_student_fitness
 
 __all__ = ["reference_programs", "tune", "Tuned", "Row", "evaluate_row", "lead", "main"]
 

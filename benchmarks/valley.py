@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 from symopt.dsl import Program, builtin, parse, program_hash, to_source
 from symopt.proxy_tasks.fitness import FitnessSpec, evaluate_fitness
-from symopt.proxy_tasks.lion_fitness import LION_FITNESS, teacher_student_fitness
+from symopt.proxy_tasks.fitness import LION_FITNESS, teacher_student_fitness
 
 __all__ = ["replace", "insert_after", "lion_chain", "program4_chain", "side_rows", "main"]
 

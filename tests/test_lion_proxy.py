@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from symopt.dsl import Const, Program, Statement, Var, builtin
-from symopt.proxy_tasks.constants import (
+from symopt.proxy_tasks.fitness import (
     decay_constants,
     interp_constant,
     lr_constant,
@@ -22,7 +22,7 @@ from symopt.proxy_tasks.constants import (
 from symopt.proxy_tasks.evaluate import evaluate
 from symopt.proxy_tasks.fitness import FitnessSpec, TaskSpec, evaluate_fitness, run_log_loss, runs_per_evaluation
 from symopt.proxy_tasks.layers import mlp_init
-from symopt.proxy_tasks.lion_fitness import LION_FITNESS, LION_REGIME, teacher_student_fitness
+from symopt.proxy_tasks.fitness import LION_FITNESS, LION_REGIME, teacher_student_fitness
 from symopt.proxy_tasks.registry import make_task
 
 TS = {"steps": 20, "val_size": 64}

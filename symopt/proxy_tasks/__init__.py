@@ -18,6 +18,7 @@ from symopt.proxy_tasks.fitness import (
     DEFAULT_FITNESS,
     FITNESS_FLOOR,
     FitnessResult,
+    LION_FITNESS,
     FitnessSpec,
     TaskScore,
     TaskSpec,
@@ -28,6 +29,7 @@ from symopt.proxy_tasks.registry import TASKS, describe_tasks, make_task, task_n
 __all__ = [
     "DEFAULT_FITNESS",
     "FITNESS_FLOOR",
+    "LION_FITNESS",
     "TASKS",
     "FitnessResult",
     "FitnessSpec",

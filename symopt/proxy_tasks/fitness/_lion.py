@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Sequence
 
-from symopt.proxy_tasks.fitness import FitnessSpec, TaskSpec, runs_per_evaluation
+from symopt.proxy_tasks.fitness._spec import FitnessSpec, TaskSpec, runs_per_evaluation
 
 __all__ = ["LION_REGIME", "teacher_student_fitness", "LION_FITNESS"]
 
