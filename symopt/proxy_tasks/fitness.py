@@ -79,6 +79,7 @@ from typing import Any, Literal, Mapping, Sequence
 from symopt.dsl.analysis import live_slots
 from symopt.dsl.builtins import builtin
 from symopt.dsl.program import Program
+from symopt.proxy_tasks.batched import TaskRuns, grid_runners
 from symopt.proxy_tasks.evaluate import INVALID_PROGRAM, Analysed, analyse, run_analysed
 from symopt.proxy_tasks.registry import make_task
 
@@ -176,6 +177,10 @@ class FitnessSpec:
             those tried, try half (twice) it, up to this many times per task
             (default 0: the multipliers as given). Held-out checks use it so a
             program or baseline whose best rate lies past the grid is still tuned.
+        batched: train all of a program's runs on tasks of one shape in one
+            compiled call (:mod:`symopt.proxy_tasks.batched`); ``False`` trains
+            them one at a time, the reference path. Both give the same fitness
+            within float tolerance.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -184,6 +189,7 @@ class FitnessSpec:
     slot_cost: float
     baseline: str = "adamw"
     grow_grid: int = 0
+    batched: bool = True
 
     def __post_init__(self) -> None:
         for name in ("tasks", "seeds", "lr_multipliers"):
@@ -304,23 +310,19 @@ class _Raw:
     reason: str
 
 
-def _score_task(
-    analysed: Analysed, spec: TaskSpec, seeds: Sequence[int], multipliers: Sequence[float], grow: int = 0
-) -> _Raw:
-    task = spec.task()
-    run_seeds = spec.run_seeds(seeds)
+def _score_task(spec: TaskSpec, multipliers: Sequence[float], grow: int, runs: TaskRuns) -> _Raw:
     means: dict[float, float] = {}
-    failed_runs, reason = 0, ""
+    failed_runs, reason, made = 0, "", 0
 
     def trial(r: float) -> None:
-        nonlocal failed_runs, reason
+        nonlocal failed_runs, reason, made
         logs = []
-        for seed in run_seeds:
-            result = run_analysed(analysed, task, seed, spec.lr_scale * r)
+        for result in runs(r):
             if not result.ok:
                 failed_runs += 1
                 reason = reason or result.reason
             logs.append(run_log_loss(result.metric, result.ok))
+        made += len(logs)
         means[r] = math.fsum(logs) / len(logs)
 
     for r in multipliers:
@@ -337,12 +339,21 @@ def _score_task(
         if not means[step] < means[best]:
             break
         best = step
-    return _Raw(spec.lr_scale * best, means[best], len(means) * len(run_seeds), failed_runs, reason)
+    return _Raw(spec.lr_scale * best, means[best], made, failed_runs, reason)
+
+
+def _one_at_a_time(analysed: Analysed, task: Any, seeds: tuple[int, ...], scale: float) -> TaskRuns:
+    return lambda r: [run_analysed(analysed, task, seed, scale * r) for seed in seeds]
 
 
 def _raw_scores(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
     # Each run is what evaluate() would give, without re-analysing the program per run.
-    return tuple(_score_task(analysed, t, seeds, spec.lr_multipliers, spec.grow_grid) for t in spec.tasks)
+    parts = [(t.task(), t.run_seeds(seeds), t.lr_scale) for t in spec.tasks]
+    if spec.batched:
+        runners = grid_runners(analysed, parts, spec.lr_multipliers)
+    else:
+        runners = [_one_at_a_time(analysed, *part) for part in parts]
+    return tuple(_score_task(t, spec.lr_multipliers, spec.grow_grid, run) for t, run in zip(spec.tasks, runners))
 
 
 @functools.cache
