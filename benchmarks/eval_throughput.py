@@ -7,14 +7,24 @@
     program by the direct executor (``symopt.dsl.execute.run_step``), so every
     candidate pays an XLA compile.
 
+(c) batched: whole fitness evaluations (``evaluate_fitness``) of the same
+    candidates, with all of a program's runs on tasks of one shape in one
+    compiled call (``FitnessSpec.batched``, the default) against one run at a
+    time (``batched=False``), alternating program by program; on today's
+    default fitness and on a teacher-student fitness of 3 teachers x 2 seeds x
+    4 learning-rate multipliers x 1000 steps (PROXY_NOTES section 1).
+
 The process pins itself to one core and asks XLA for single-threaded CPU code,
-so the rates are per core. The last line is
+so the rates are per core. Part (a)/(b) ends with
 ``ratio: R rate: C runs/s/core fitness: F evaluations/s/core`` where C counts
 full-length runs (300 steps at the defaults; runs that diverge stop early and
-are left out of C) and F = C / runs per fitness evaluation.
+are left out of C) and F = C / runs per fitness evaluation. Part (c) prints one
+``batched: R`` line per fitness, R = evaluations/s/core batched over one at a
+time.
 
 Example:
     $ .venv/bin/python benchmarks/eval_throughput.py --programs 30 --naive 3
+    $ .venv/bin/python benchmarks/eval_throughput.py --only-batched --evaluations 8
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ if "--all-cores" not in sys.argv:
     ).strip()
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import importlib  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -49,6 +60,7 @@ from symopt.dsl.compiles import CompileCounter  # noqa: E402
 from symopt.dsl.program import Program  # noqa: E402
 from symopt.proxy_tasks import evaluate, make_task  # noqa: E402
 from symopt.proxy_tasks.evaluate import prepare  # noqa: E402
+from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec, evaluate_fitness  # noqa: E402
 from symopt.proxy_tasks.trainer import compile_direct_trainer  # noqa: E402
 
 ASSUMED_RUNS_PER_EVALUATION = 3
@@ -87,6 +99,42 @@ def runs_per_evaluation() -> tuple[float, str]:
     return ASSUMED_RUNS_PER_EVALUATION, "assumed (fitness has no runs_per_evaluation)"
 
 
+TEACHER_FITNESS = FitnessSpec(
+    tasks=tuple(TaskSpec("teacher_student", {"steps": 1000, "data_seed": d}, lr_scale=16.0) for d in (0, 1, 2)),
+    seeds=(0, 1),
+    lr_multipliers=(0.5, 1.0, 2.0, 4.0),
+    slot_cost=0.0,
+)
+"""A fitness like the next default's: 3 teachers x 2 seeds x 4 multipliers x 1000 steps = 24 runs."""
+
+
+def batched_ratio(label: str, spec: FitnessSpec, programs: list[Program]) -> None:
+    """Prints evaluations/s/core of ``spec`` batched and one run at a time, alternating."""
+    single = dataclasses.replace(spec, batched=False)
+    batched = dataclasses.replace(spec, batched=True)
+    for path in (single, batched):  # compiles every loop, and the baseline
+        start = time.perf_counter()
+        evaluate_fitness(builtin("lion"), path)
+        print(f"{label}: batched={path.batched} first evaluation (compiles) {time.perf_counter() - start:.1f} s")
+    seconds = {False: 0.0, True: 0.0}
+    worst = 0.0
+    with CompileCounter() as compiles:
+        for program in programs:
+            results = {}
+            for path in (single, batched):
+                start = time.perf_counter()
+                results[path.batched] = evaluate_fitness(program, path)
+                seconds[path.batched] += time.perf_counter() - start
+            if results[True].ok and results[False].ok:
+                worst = max(worst, abs(results[True].fitness - results[False].fitness))
+    n = len(programs)
+    print(
+        f"{label}: {n} evaluations each, one at a time {n / seconds[False]:.2f}/s, "
+        f"batched {n / seconds[True]:.2f}/s; largest fitness difference {worst:.1e}; compiles: {compiles.count}"
+    )
+    print(f"batched: {seconds[False] / seconds[True]:.2f} ({label})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="digits_mlp", help="proxy task (default digits_mlp, se loss)")
@@ -94,7 +142,11 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=3, help="candidates on the per-program-jit path")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--all-cores", action="store_true", help="do not pin to one core")
+    parser.add_argument("--evaluations", type=int, default=8, help="fitness evaluations per path in (c)")
+    parser.add_argument("--only-batched", action="store_true", help="run part (c) only")
     args = parser.parse_args()
+    if args.only_batched:
+        return main_batched(args)
 
     task = make_task(args.task)
     rng = np.random.default_rng(args.seed)
@@ -136,6 +188,14 @@ def main() -> None:
     runs, source = runs_per_evaluation()
     print(f"runs per fitness evaluation: {runs:g} ({source})")
     print(f"ratio: {rate / naive_rate:.1f} rate: {rate:.1f} runs/s/core fitness: {rate / runs:.2f} evaluations/s/core")
+    main_batched(args)
+
+
+def main_batched(args: argparse.Namespace) -> None:
+    print(f"cores: {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else 'all'}")
+    programs = candidates(np.random.default_rng(args.seed), args.evaluations)
+    batched_ratio("default fitness", DEFAULT_FITNESS, programs)
+    batched_ratio("teacher-student 3x2x4x1000", TEACHER_FITNESS, programs)
 
 
 if __name__ == "__main__":

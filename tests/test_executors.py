@@ -41,9 +41,9 @@ _encoded_step = jax.jit(make_step(LAYOUT, REDUCER, N))
 def _run_encoded(program: Program, steps: int = 5, seed: int = 0) -> np.ndarray:
     w, grads = _inputs(seed, steps)
     enc = encode(program, LAYOUT)
-    state = jnp.zeros((LAYOUT.num_slots, N))
+    regs = jnp.zeros((LAYOUT.num_registers, N))
     for t, g in enumerate(grads):
-        update, state = _encoded_step(enc, w, g, 1.0 - t / steps, state)
+        update, regs = _encoded_step(enc, w, g, 1.0 - t / steps, regs)
         w = w - update
     return np.asarray(w)
 
@@ -127,7 +127,7 @@ def test_fifty_programs_compile_once() -> None:
             update, state = make_step(LAYOUT, REDUCER, N)(enc, w, g, 1.0, state)
             return (w - update, state), None
 
-        (w, _), _ = jax.lax.scan(body, (w, jnp.zeros((LAYOUT.num_slots, N))), grads)
+        (w, _), _ = jax.lax.scan(body, (w, jnp.zeros((LAYOUT.num_registers, N))), grads)
         return w
 
     grads = jnp.stack(grads)

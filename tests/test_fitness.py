@@ -92,12 +92,13 @@ def test_aggregation_matches_a_hand_computation() -> None:
         best, mine = _hand_task_score(program, spec, SMALL.seeds, SMALL.lr_multipliers)
         _, base = _hand_task_score(builtin("adamw"), spec, SMALL.seeds, SMALL.lr_multipliers)
         assert part.best_lr_mult == best
-        assert part.mean_log_loss == pytest.approx(mine, abs=1e-12)
-        assert part.baseline_log_loss == pytest.approx(base, abs=1e-12)
+        # The hand computation trains one run at a time; the spec batches them.
+        assert part.mean_log_loss == pytest.approx(mine, rel=1e-5, abs=1e-6)
+        assert part.baseline_log_loss == pytest.approx(base, rel=1e-5, abs=1e-6)
         gains += spec.weight * (base - mine)
         weights += spec.weight
     # signum keeps one live slot, AdamW two: one slot's cost is given back.
-    assert got.fitness == pytest.approx(gains / weights + SMALL.slot_cost, abs=1e-9)
+    assert got.fitness == pytest.approx(gains / weights + SMALL.slot_cost, abs=1e-5)
     assert got.metric == pytest.approx(math.exp(got.per_task[0].mean_log_loss))
     assert baseline_scores(SMALL) == tuple(p.baseline_log_loss for p in got.per_task)
 
@@ -127,7 +128,7 @@ def test_repeats_run_more_seeds_each() -> None:
     result = evaluate_fitness(builtin("lion"), spec)
     assert result.runs == runs_per_evaluation(spec) == 3
     _, by_hand = _hand_task_score(builtin("lion"), TaskSpec("quadratic", {"steps": 20, "dim": 8}), (12, 13, 14), (1.0,))
-    assert result.per_task[0].mean_log_loss == pytest.approx(by_hand, abs=1e-12)
+    assert result.per_task[0].mean_log_loss == pytest.approx(by_hand, rel=1e-5, abs=1e-6)
 
 
 def test_run_log_loss_caps_failures() -> None:

@@ -98,9 +98,9 @@ def test_window_mean_is_the_mean_over_the_multipliers() -> None:
     spec = FitnessSpec((QUAD,), seeds, mults, 0.0, "sgd", lr_aggregate="mean")
     score = evaluate_fitness(builtin("adamw"), spec).per_task[0]
     by_mult = [_mean_log_loss(builtin("adamw"), QUAD, seeds, r) for r in mults]
-    assert score.mean_log_loss == pytest.approx(sum(by_mult) / 3, rel=1e-12)
+    assert score.mean_log_loss == pytest.approx(sum(by_mult) / 3, rel=1e-5)
     best = evaluate_fitness(builtin("adamw"), FitnessSpec((QUAD,), seeds, mults, 0.0, "sgd")).per_task[0]
-    assert best.mean_log_loss == pytest.approx(min(by_mult), rel=1e-12) and best.mean_log_loss < score.mean_log_loss
+    assert best.mean_log_loss == pytest.approx(min(by_mult), rel=1e-5) and best.mean_log_loss < score.mean_log_loss
 
 
 def test_window_mean_does_not_grow() -> None:

@@ -11,6 +11,9 @@ Registers: ``0`` w, ``1`` g, ``2`` lr, ``3 .. 3+num_slots-1`` the state slots,
 then one per other variable name. Every register is a length-``N`` vector;
 scalars are stored broadcast (all entries equal), which gives the same results
 because abstract execution only lets scalars reach scalar-safe arguments.
+The training loop carries the register file from step to step (its slot rows
+are the optimizer state), so a step only writes the rows its statements assign:
+each statement is one switch branch that reads its operands and returns its row.
 
 Example:
     >>> import jax.numpy as jnp
@@ -18,7 +21,8 @@ Example:
     >>> from symopt.dsl.flat import SegmentReducer
     >>> p = Program((Statement("update", "mul", (Var("g"), Const(0.5))),), state=())
     >>> step = make_step(Layout(max_len=4, num_slots=1), SegmentReducer.for_sizes([2]), 2)
-    >>> upd, _ = step(encode(p, Layout(max_len=4, num_slots=1)), jnp.zeros(2), jnp.ones(2), 1.0, jnp.zeros((1, 2)))
+    >>> regs = jnp.zeros((Layout(max_len=4, num_slots=1).num_registers, 2))
+    >>> upd, regs = step(encode(p, Layout(max_len=4, num_slots=1)), jnp.zeros(2), jnp.ones(2), 1.0, regs)
     >>> upd.tolist()
     [0.5, 0.5]
 """
@@ -57,7 +61,13 @@ class Layout:
 
     @property
     def num_registers(self) -> int:
+        """Rows of the register file: the inputs, the slots, one per statement."""
         return len(_FIXED) + self.num_slots + self.max_len
+
+    @property
+    def slot_rows(self) -> slice:
+        """The register-file rows that hold the state slots."""
+        return slice(len(_FIXED), len(_FIXED) + self.num_slots)
 
 
 class EncodedProgram(NamedTuple):
@@ -112,43 +122,53 @@ def encode(program: Program, layout: Layout = Layout()) -> EncodedProgram:
     )
 
 
-def _branch(name: str, reducer: Reducer, n: int, dtype: jnp.dtype) -> Callable[..., jnp.ndarray]:
+def _branch(
+    name: str, reducer: Reducer, n: int
+) -> Callable[[jnp.ndarray, jnp.ndarray, EncodedProgram], jnp.ndarray]:
+    """The switch branch of one function: reads statement ``i``'s operands, returns its row."""
     fn = FUNCTIONS[name]
 
-    def run(*args: jnp.ndarray) -> jnp.ndarray:
-        return jnp.broadcast_to(fn.impl(reducer, *args[: fn.arity]), (n,)).astype(dtype)
+    def run(regs: jnp.ndarray, i: jnp.ndarray, enc: EncodedProgram) -> jnp.ndarray:
+        # Operands are read inside the branch, so each statement is one fused kernel.
+        operands = [
+            jnp.where(
+                enc.is_const[i, k],
+                enc.consts[i, k],
+                jax.lax.dynamic_index_in_dim(regs, enc.args[i, k], 0, keepdims=False),
+            )
+            for k in range(fn.arity)
+        ]
+        return jnp.broadcast_to(fn.impl(reducer, *operands), (n,)).astype(regs.dtype)
 
     return run
 
 
 def make_step(
-    layout: Layout, reducer: Reducer, n: int, dtype: jnp.dtype = jnp.float32
+    layout: Layout, reducer: Reducer, n: int
 ) -> Callable[..., tuple[jnp.ndarray, jnp.ndarray]]:
-    """Builds ``step(encoded, w, g, lr, state) -> (update, new_state)``.
+    """Builds ``step(encoded, w, g, lr, registers) -> (update, registers)``.
 
-    ``w``, ``g`` and ``update`` are ``[n]``; ``state`` is ``[layout.num_slots, n]``;
-    ``lr`` a scalar. The function is traceable: call it inside a jitted loop.
+    ``w``, ``g`` and ``update`` are ``[n]``, ``lr`` a scalar. ``registers`` is
+    the register file ``[layout.num_registers, n]``, carried from one step to
+    the next (start it at zeros: the state slots start at zero, and the slots
+    are its rows ``3 .. 3 + num_slots - 1``). Carrying it means no step
+    rebuilds or clears it: each statement reads its operands and writes one row
+    in place. The function is traceable: call it inside a jitted loop.
     """
-    branches = [_branch(name, reducer, n, dtype) for name in FUNCTION_NAMES]
-    first_slot = len(_FIXED)
-    end_slot = first_slot + layout.num_slots
+    branches = [_branch(name, reducer, n) for name in FUNCTION_NAMES]
 
     def step(
-        enc: EncodedProgram, w: jnp.ndarray, g: jnp.ndarray, lr: jnp.ndarray, state: jnp.ndarray
+        enc: EncodedProgram, w: jnp.ndarray, g: jnp.ndarray, lr: jnp.ndarray, regs: jnp.ndarray
     ) -> tuple[jnp.ndarray, jnp.ndarray]:
         enc = EncodedProgram(*(jnp.asarray(a) for a in enc))
-        regs = jnp.zeros((layout.num_registers, n), dtype)
-        regs = regs.at[0].set(w).at[1].set(g).at[2].set(jnp.broadcast_to(lr, (n,)).astype(dtype))
-        regs = regs.at[first_slot:end_slot].set(state)
+        lr_row = jnp.broadcast_to(jnp.asarray(lr, regs.dtype), (n,))
+        regs = regs.at[0].set(w).at[1].set(g).at[2].set(lr_row)
 
         def body(i: jnp.ndarray, regs: jnp.ndarray) -> jnp.ndarray:
-            operands = [
-                jnp.where(enc.is_const[i, k], enc.consts[i, k], regs[enc.args[i, k]])
-                for k in range(MAX_ARGS)
-            ]
-            return regs.at[enc.targets[i]].set(jax.lax.switch(enc.ops[i], branches, *operands))
+            row = jax.lax.switch(enc.ops[i], branches, regs, i, enc)
+            return jax.lax.dynamic_update_index_in_dim(regs, row, enc.targets[i], 0)
 
         regs = jax.lax.fori_loop(0, enc.length, body, regs)
-        return regs[enc.output], regs[first_slot:end_slot]
+        return regs[enc.output], regs
 
     return step

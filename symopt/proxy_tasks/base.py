@@ -31,7 +31,7 @@ import numpy as np
 from symopt.dsl.encode import EncodedProgram, Layout
 from symopt.proxy_tasks.trainer import Problem, TrainOutput, compile_trainer
 
-__all__ = ["RunResult", "Task", "failed", "fingerprint"]
+__all__ = ["RunResult", "Task", "failed", "result_of", "check_seed", "fingerprint"]
 
 MAX_SEED = 2**32
 """Seeds are unsigned 32-bit integers (they become a JAX PRNG key)."""
@@ -71,6 +71,20 @@ def failed(reason: str, seconds: float = 0.0) -> RunResult:
     return RunResult("failed", math.nan, math.nan, seconds, reason)
 
 
+def result_of(out: TrainOutput, seconds: float) -> RunResult:
+    """The :class:`RunResult` of a finished training run: ``failed`` when it diverged."""
+    reason = out.divergence()
+    if reason:
+        return failed(reason, seconds)
+    return RunResult("ok", out.metric, out.train_loss, seconds, "", dict(out.extra))
+
+
+def check_seed(seed: int) -> None:
+    """Raises ValueError unless ``seed`` is in ``[0, 2**32)``."""
+    if not 0 <= seed < MAX_SEED:
+        raise ValueError(f"seed {seed} is outside [0, 2**32)")
+
+
 def fingerprint(*arrays: Any) -> str:
     """The first 16 hex digits of the sha256 of some arrays or strings (data identity).
 
@@ -97,6 +111,10 @@ class Task(abc.ABC):
         metric_name: what :attr:`RunResult.metric` is, e.g. ``val_loss``.
         approx_ms: measured milliseconds per run at the default knobs, on one
             CPU core, compile excluded (for ``symopt tasks``).
+        data_knobs: the knobs that change only the data arrays, not the
+            problem's functions or shapes; tasks of one family that differ only
+            in these train in one batched call (:mod:`symopt.proxy_tasks.batched`).
+            By convention a family's ``data_seed`` is such a knob.
         layout: the shape of encoded programs this task accepts.
         knobs: this instance's knob values.
     """
@@ -105,6 +123,7 @@ class Task(abc.ABC):
     Knobs: ClassVar[type]
     metric_name: ClassVar[str] = "val_loss"
     approx_ms: ClassVar[float] = math.nan
+    data_knobs: ClassVar[tuple[str, ...]] = ("data_seed",)
 
     def __init__(self, knobs: Any = None, layout: Layout = Layout()) -> None:
         self.knobs = self.Knobs() if knobs is None else knobs
@@ -142,17 +161,12 @@ class Task(abc.ABC):
             ``ok`` with the metrics, or ``failed`` with ``"diverged: ..."`` when a
             loss or the weights became non-finite.
         """
-        if not 0 <= seed < MAX_SEED:
-            raise ValueError(f"seed {seed} is outside [0, 2**32)")
+        check_seed(seed)
         if self._trainer is None:
             self._trainer = compile_trainer(self.built, self.layout)
         start = time.perf_counter()
         out = self._trainer(encoded, seed, lr_mult)
-        seconds = time.perf_counter() - start
-        reason = out.divergence()
-        if reason:
-            return failed(reason, seconds)
-        return RunResult("ok", out.metric, out.train_loss, seconds, "", dict(out.extra))
+        return result_of(out, time.perf_counter() - start)
 
     def num_params(self) -> int:
         """How many trainable parameters the model has."""

@@ -7,6 +7,8 @@ one flat vector, and each step draws its batch from ``fold_in(key, step)``,
 takes the gradient and applies ``w = w - update``. :func:`compile_trainer` jits
 it with the encoded-program step (:func:`symopt.dsl.encode.make_step`), whose
 arguments are all arrays, so a new program or seed never recompiles.
+:func:`make_batch_train_fn` (:func:`compile_batch_trainer`) trains many runs of
+one program in one loop: seeds, multipliers and same-shaped data, batched.
 
 Example:
     >>> import jax.numpy as jnp
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -45,14 +47,17 @@ __all__ = [
     "schedule",
     "warmup_steps",
     "make_train_fn",
+    "make_batch_train_fn",
     "compile_trainer",
+    "compile_batch_trainer",
     "compile_direct_trainer",
     "to_output",
 ]
 
 PyTree = Any
 StepFn = Callable[[Any, jax.Array, jax.Array, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]
-"""``step(opt, w, g, lr, state[num_slots, n]) -> (update, new_state)``, as made by ``make_step``."""
+"""``step(opt, w, g, lr, state[rows, n]) -> (update, new_state)``, as made by ``make_step``
+(whose state is the whole register file, slots included)."""
 
 _FINITE, _BAD_LOSS, _BAD_WEIGHTS = 0, 1, 2
 
@@ -155,55 +160,47 @@ class _Carry(NamedTuple):
     tail_loss: jax.Array
 
 
-def make_train_fn(
-    problem: Problem, step_fn: StepFn, num_slots: int
-) -> Callable[[Any, jax.Array, jax.Array, Any], dict[str, Any]]:
-    """Builds ``train(opt, seed, lr_mult, data) -> outputs`` (traceable; jit it).
+Outputs = dict[str, Any]
+"""What a ``train`` function returns: ``metric``, ``train_loss``, ``extra``, ``bad``, ``stopped_at``."""
 
-    Args:
-        problem: what to train.
-        step_fn: the optimizer step; ``opt`` is passed to it unchanged (an
-            :class:`EncodedProgram` for the compile-once path).
-        num_slots: rows of the optimizer state, which starts at zero.
 
-    Returns:
-        A function returning a dict of ``metric``, ``train_loss``, ``extra``,
-        ``bad`` and ``stopped_at`` (see :class:`TrainOutput`).
-    """
+class _Loop(NamedTuple):
+    """One run's training loop in pieces, shared by the one-run and the batched drivers."""
+
+    start: Callable[[jax.Array], tuple[jax.Array, _Carry]]  # seed -> (batch key, carry)
+    advance: Callable[[Any, jax.Array, jax.Array, Any, _Carry], _Carry]  # one step
+    finish: Callable[[_Carry, Any], Outputs]
+
+
+def _loop(problem: Problem, step_fn: StepFn, state_rows: int) -> _Loop:
+    """The pieces of one run; call it while tracing (it traces the init once for its layout)."""
     steps = problem.steps
     warm = warmup_steps(steps, problem.warmup)
     tail_start = steps - max(1, steps // 10)
+    _, unravel = ravel_pytree(problem.init(jax.random.key(0)))
 
-    def train(opt: Any, seed: jax.Array, lr_mult: jax.Array, data: Any) -> dict[str, Any]:
+    def start(seed: jax.Array) -> tuple[jax.Array, _Carry]:
         init_key, batch_key = jax.random.split(jax.random.key(seed))
-        w0, unravel = ravel_pytree(problem.init(init_key))
-        loss_and_grad = jax.value_and_grad(lambda w, key: problem.loss(unravel(w), data, key))
+        w0, _ = ravel_pytree(problem.init(init_key))
+        state = jnp.zeros((state_rows, w0.size), w0.dtype)
+        return batch_key, _Carry(jnp.int32(0), w0, state, jnp.int32(_FINITE), jnp.float32(0.0))
 
-        def running(c: _Carry) -> jax.Array:
-            # Stopping at the first non-finite step makes a diverging program cheap.
-            return (c.step < steps) & (c.bad == _FINITE)
-
-        def body(c: _Carry) -> _Carry:
-            loss, g = loss_and_grad(c.w, jax.random.fold_in(batch_key, c.step))
-            lr = lr_mult * schedule(c.step, steps, warm)
-            update, state = step_fn(opt, c.w, g, lr, c.state)
-            w = c.w - update
-            bad = jnp.where(
-                jnp.isfinite(loss),
-                jnp.where(jnp.all(jnp.isfinite(w)), _FINITE, _BAD_WEIGHTS),
-                _BAD_LOSS,
-            )
-            tail = c.tail_loss + jnp.where(c.step >= tail_start, loss, 0.0)
-            return _Carry(c.step + 1, w, state, bad, tail)
-
-        start = _Carry(
-            jnp.int32(0),
-            w0,
-            jnp.zeros((num_slots, w0.size), w0.dtype),
-            jnp.int32(_FINITE),
-            jnp.float32(0.0),
+    def advance(opt: Any, batch_key: jax.Array, lr_mult: jax.Array, data: Any, c: _Carry) -> _Carry:
+        loss, g = jax.value_and_grad(lambda w: problem.loss(unravel(w), data, jax.random.fold_in(batch_key, c.step)))(
+            c.w
         )
-        end = jax.lax.while_loop(running, body, start)
+        lr = lr_mult * schedule(c.step, steps, warm)
+        update, state = step_fn(opt, c.w, g, lr, c.state)
+        w = c.w - update
+        bad = jnp.where(
+            jnp.isfinite(loss),
+            jnp.where(jnp.all(jnp.isfinite(w)), _FINITE, _BAD_WEIGHTS),
+            _BAD_LOSS,
+        )
+        tail = c.tail_loss + jnp.where(c.step >= tail_start, loss, 0.0)
+        return _Carry(c.step + 1, w, state, bad, tail)
+
+    def finish(end: _Carry, data: Any) -> Outputs:
         metric, extra = problem.evaluate(unravel(end.w), data)
         return {
             "metric": metric,
@@ -213,6 +210,82 @@ def make_train_fn(
             # The loop counted the failing step before stopping.
             "stopped_at": jnp.where(end.bad == _FINITE, end.step, end.step - 1),
         }
+
+    return _Loop(start, advance, finish)
+
+
+def make_train_fn(
+    problem: Problem, step_fn: StepFn, state_rows: int
+) -> Callable[[Any, jax.Array, jax.Array, Any], Outputs]:
+    """Builds ``train(opt, seed, lr_mult, data) -> outputs`` (traceable; jit it).
+
+    Args:
+        problem: what to train.
+        step_fn: the optimizer step; ``opt`` is passed to it unchanged (an
+            :class:`EncodedProgram` for the compile-once path).
+        state_rows: rows of the optimizer state (``[state_rows, n]``), which starts at zero.
+
+    Returns:
+        A function returning a dict of ``metric``, ``train_loss``, ``extra``,
+        ``bad`` and ``stopped_at`` (see :class:`TrainOutput`).
+    """
+
+    def train(opt: Any, seed: jax.Array, lr_mult: jax.Array, data: Any) -> Outputs:
+        loop = _loop(problem, step_fn, state_rows)
+        batch_key, start = loop.start(seed)
+
+        def running(c: _Carry) -> jax.Array:
+            # Stopping at the first non-finite step makes a diverging program cheap.
+            return (c.step < problem.steps) & (c.bad == _FINITE)
+
+        end = jax.lax.while_loop(running, lambda c: loop.advance(opt, batch_key, lr_mult, data, c), start)
+        return loop.finish(end, data)
+
+    return train
+
+
+def make_batch_train_fn(
+    problem: Problem, step_fn: StepFn, state_rows: int
+) -> Callable[[Any, jax.Array, jax.Array, Any, jax.Array], Outputs]:
+    """Builds ``train(opt, seeds[S], lr_mults[C], data, data_index[C]) -> outputs[S, C]``:
+    the S x C runs of ONE optimizer in one loop (traceable; jit it).
+
+    Run ``(s, c)`` trains from ``seeds[s]`` at ``lr_mults[c]`` on
+    ``data[data_index[c]]`` (``data`` leaves are ``[T, ...]``: the data of T
+    tasks of one family that differ only in their data). Only the runs are
+    batched (``vmap``): ``opt`` is shared, so an encoded program's
+    ``lax.switch`` index stays a scalar and each statement runs one branch for
+    all runs at once; and runs of one seed share its initialization and its
+    batches (the key is not batched over ``c``), which are drawn once per seed.
+    Each run's outputs equal :func:`make_train_fn`'s within float tolerance: a
+    run that goes non-finite keeps its ``bad`` and ``stopped_at`` from that
+    step, and the loop ends when every run has finished or failed.
+    """
+
+    def train(opt: Any, seeds: jax.Array, lr_mults: jax.Array, data: Any, data_index: jax.Array) -> Outputs:
+        loop = _loop(problem, step_fn, state_rows)
+        leaves = jax.tree_util.tree_leaves(data)
+        if not leaves or leaves[0].shape[0] == 1:
+            data, data_axis = jax.tree_util.tree_map(lambda d: d[0], data), None  # one shared copy
+        else:
+            data, data_axis = jax.tree_util.tree_map(lambda d: d[data_index], data), 0
+        combos = lr_mults.shape[0]
+        batch_keys, start = jax.vmap(loop.start)(seeds)
+        start = jax.tree_util.tree_map(lambda x: jnp.repeat(x[:, None], combos, axis=1), start)
+        per_combo = jax.vmap(loop.advance, in_axes=(None, None, 0, data_axis, 0))
+        advance = jax.vmap(per_combo, in_axes=(None, 0, None, None, 0))
+
+        def running(c: _Carry) -> jax.Array:
+            return jnp.any((c.step < problem.steps) & (c.bad == _FINITE))
+
+        def body(c: _Carry) -> _Carry:
+            new = advance(opt, batch_keys, lr_mults, data, c)
+            live = c.bad == _FINITE  # a failed run computes on, but its record is frozen
+            return new._replace(step=jnp.where(live, new.step, c.step), bad=jnp.where(live, new.bad, c.bad))
+
+        end = jax.lax.while_loop(running, body, start)
+        finish = jax.vmap(jax.vmap(loop.finish, in_axes=(0, data_axis)), in_axes=(0, None))
+        return finish(end, data)
 
     return train
 
@@ -224,9 +297,46 @@ def compile_trainer(problem: Problem, layout: Layout) -> Callable[[EncodedProgra
         ``run(encoded, seed, lr_mult) -> TrainOutput``; the first call compiles,
         later calls with any program, seed or multiplier do not.
     """
+    return _runner(problem, _encoded_step(problem, layout), layout.num_registers)
+
+
+def compile_batch_trainer(
+    problem: Problem, layout: Layout
+) -> Callable[[EncodedProgram, Sequence[int], Sequence[float], Any, Sequence[int]], list[list[TrainOutput]]]:
+    """The compile-once batched loop (:func:`make_batch_train_fn`) for encoded programs of ``layout``.
+
+    Returns:
+        ``run(encoded, seeds, lr_mults, data, data_index) -> [[TrainOutput]]``,
+        indexed ``[seed][combo]``; ``data`` is stacked as
+        :func:`make_batch_train_fn` says (put it on the device once). It
+        compiles once per grid shape and data count; later calls with any
+        program, seeds or multipliers do not.
+    """
+    train = jax.jit(make_batch_train_fn(problem, _encoded_step(problem, layout), layout.num_registers))
+
+    def run(
+        encoded: EncodedProgram, seeds: Sequence[int], lr_mults: Sequence[float], data: Any, data_index: Sequence[int]
+    ) -> list[list[TrainOutput]]:
+        out = jax.device_get(
+            train(
+                encoded,
+                np.asarray(seeds, np.uint32),
+                np.asarray(lr_mults, np.float32),
+                data,
+                np.asarray(data_index, np.int32),
+            )
+        )
+        return [
+            [to_output(jax.tree_util.tree_map(lambda a, i=i, j=j: a[i, j], out)) for j in range(len(lr_mults))]
+            for i in range(len(seeds))
+        ]
+
+    return run
+
+
+def _encoded_step(problem: Problem, layout: Layout) -> StepFn:
     sizes = problem.param_sizes()
-    step = make_step(layout, SegmentReducer.for_sizes(sizes), sum(sizes))
-    return _runner(problem, step, layout.num_slots)
+    return make_step(layout, SegmentReducer.for_sizes(sizes), sum(sizes))
 
 
 def compile_direct_trainer(problem: Problem, program: Program) -> Callable[[int, float], TrainOutput]:
@@ -251,9 +361,9 @@ def compile_direct_trainer(problem: Problem, program: Program) -> Callable[[int,
     return lambda seed, lr_mult: run(None, seed, lr_mult)
 
 
-def _runner(problem: Problem, step_fn: StepFn, num_slots: int) -> Callable[[Any, int, float], TrainOutput]:
+def _runner(problem: Problem, step_fn: StepFn, state_rows: int) -> Callable[[Any, int, float], TrainOutput]:
     """``run(opt, seed, lr_mult)``: the jitted training loop, with the data on the device once."""
-    train = jax.jit(make_train_fn(problem, step_fn, num_slots))
+    train = jax.jit(make_train_fn(problem, step_fn, state_rows))
     data = jax.device_put(problem.data)  # once, not on every call
 
     def run(opt: Any, seed: int, lr_mult: float) -> TrainOutput:

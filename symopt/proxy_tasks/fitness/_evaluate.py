@@ -53,6 +53,8 @@ from typing import Sequence
 from symopt.dsl.analysis import live_slots
 from symopt.dsl.builtins import builtin
 from symopt.dsl.program import Program
+from symopt.proxy_tasks.base import Task
+from symopt.proxy_tasks.batched import TaskRuns, grid_runners
 from symopt.proxy_tasks.evaluate import INVALID_PROGRAM, Analysed, analyse, run_analysed
 from symopt.proxy_tasks.fitness._constants import decay_constants, scale_decay
 from symopt.proxy_tasks.fitness._spec import (
@@ -83,27 +85,20 @@ class _Raw:
 
 
 def _score_task(
-    analysed: Analysed,
-    spec: TaskSpec,
-    seeds: Sequence[int],
-    multipliers: Sequence[float],
-    grow: int = 0,
-    aggregate: str = "best",
+    spec: TaskSpec, multipliers: Sequence[float], grow: int, aggregate: str, runs: TaskRuns
 ) -> _Raw:
-    task = spec.task()
-    run_seeds = spec.run_seeds(seeds)
     means: dict[float, float] = {}
-    failed_runs, reason = 0, ""
+    failed_runs, reason, made = 0, "", 0
 
     def trial(r: float) -> None:
-        nonlocal failed_runs, reason
+        nonlocal failed_runs, reason, made
         logs = []
-        for seed in run_seeds:
-            result = run_analysed(analysed, task, seed, spec.lr_scale * r)
+        for result in runs(r):
             if not result.ok:
                 failed_runs += 1
                 reason = reason or result.reason
             logs.append(run_log_loss(result.metric, result.ok))
+        made += len(logs)
         means[r] = math.fsum(logs) / len(logs)
 
     for r in multipliers:
@@ -121,7 +116,19 @@ def _score_task(
             break
         best = step
     score = means[best] if aggregate == "best" else math.fsum(means.values()) / len(means)
-    return _Raw(spec.lr_scale * best, score, len(means) * len(run_seeds), failed_runs, reason)
+    return _Raw(spec.lr_scale * best, score, made, failed_runs, reason)
+
+
+def _one_at_a_time(analysed: Analysed, task: Task, seeds: tuple[int, ...], scale: float) -> TaskRuns:
+    return lambda r: [run_analysed(analysed, task, seed, scale * r) for seed in seeds]
+
+
+def _task_runs(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> list[TaskRuns]:
+    """One run supplier per task: batched per shape, or one run at a time (the reference)."""
+    parts = [(t.task(), t.run_seeds(seeds), t.lr_scale) for t in spec.tasks]
+    if spec.batched:
+        return list(grid_runners(analysed, parts, spec.lr_multipliers))
+    return [_one_at_a_time(analysed, *part) for part in parts]
 
 
 def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
@@ -130,7 +137,11 @@ def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> 
     per_factor = []
     for d in factors:
         analysed = analyse(program if d == 1.0 else scale_decay(program, d))
-        raw = [_score_task(analysed, t, seeds, spec.lr_multipliers, spec.grow_grid, spec.lr_aggregate) for t in spec.tasks]
+        runners = _task_runs(analysed, spec, seeds)
+        raw = [
+            _score_task(t, spec.lr_multipliers, spec.grow_grid, spec.lr_aggregate, run)
+            for t, run in zip(spec.tasks, runners)
+        ]
         per_factor.append([dataclasses.replace(r, decay_mult=d) for r in raw])
     # Per task, the best decay factor; every run made counts, over all the factors.
     best = []

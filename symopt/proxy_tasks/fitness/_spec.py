@@ -119,6 +119,10 @@ class FitnessSpec:
         decay_multipliers: factors on the weight-decay constants (every
             ``x = w * C``), each tried, the best kept per task; a program with
             no such statement is run once. Default ``(1.0,)``: as written.
+        batched: train all of a program's runs on tasks of one shape in one
+            compiled call (:mod:`symopt.proxy_tasks.batched`); ``False`` trains
+            them one at a time, the reference path. Both give the same fitness
+            within float tolerance.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -129,6 +133,7 @@ class FitnessSpec:
     grow_grid: int = 0
     lr_aggregate: Literal["best", "mean"] = "best"
     decay_multipliers: tuple[float, ...] = (1.0,)
+    batched: bool = True
 
     def __post_init__(self) -> None:
         for name in ("tasks", "seeds", "lr_multipliers", "decay_multipliers"):
