@@ -64,7 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="X",
-        help="multiply the learning-rate schedule (with --task; default 1)",
+        help="multiply the learning-rate schedule by X > 0 (with --task; default 1)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
@@ -73,6 +73,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.seeds is not None and args.seeds < 1:
         raise UserError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.lr_mult is not None and not (math.isfinite(args.lr_mult) and args.lr_mult > 0):
+        raise UserError(f"--lr-mult must be a finite number > 0, got {args.lr_mult:g}")
     program = load_program(args.program).program
     if args.task:
         report = _eval_task(program, _task(args.task, args.knobs), args)
