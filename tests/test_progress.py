@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from rich.console import Console
 
@@ -73,3 +74,25 @@ def test_without_a_terminal_the_start_is_one_line_and_no_summary_of_zeros():
     assert lines[0] == "[symopt] training the warm start (adamw) ..."
     assert len(lines) == 2 and lines[1].startswith("[symopt] children 4, trained 4")
     assert lines[1].endswith("; 30/90 s, ETA 1:00")
+
+
+def test_progress_png_window_shows_the_best_and_the_baseline_on_a_linear_axis():
+    from symopt.runs._plots import fitness_window
+
+    ys = np.array([-40.0, -3.0, 0.5, 2.8])
+    best = np.maximum.accumulate(ys)
+    low, high = fitness_window(ys, best)
+    assert low == -2.8 and high == pytest.approx(2.8 * 1.15)  # as much room below 0 as above
+    low, high = fitness_window(np.array([-0.02, 0.01]), np.array([-0.02, 0.01]))
+    assert (low, high) == (-0.025, 0.0175)  # nothing below: the window starts just under the worst
+    low, high = fitness_window(np.array([-0.5]), np.array([-0.5]))
+    assert (low, high) == (-0.55, 0.075)  # nothing beat the baseline: 0 stays in view
+
+
+def test_progress_png_is_drawn_with_points_below_the_window(tmp_path):
+    from symopt.runs._plots import plot_progress
+    from symopt.runs._records import HistoryRecord
+
+    records = [HistoryRecord(i, status="ok", fitness=f) for i, f in enumerate([0.0, -30.0, 1.2, 2.8, -1e9])]
+    plot_progress(records, tmp_path / "progress.png")
+    assert (tmp_path / "progress.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
