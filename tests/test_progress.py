@@ -96,3 +96,46 @@ def test_progress_png_is_drawn_with_points_below_the_window(tmp_path):
     records = [HistoryRecord(i, status="ok", fitness=f) for i, f in enumerate([0.0, -30.0, 1.2, 2.8, -1e9])]
     plot_progress(records, tmp_path / "progress.png")
     assert (tmp_path / "progress.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture()
+def terminal_stderr(monkeypatch):
+    """stderr counts as a terminal: the spinner of :func:`working` is drawn (rich's own switches)."""
+    import symopt.evolve
+
+    monkeypatch.setattr(symopt.evolve, "progress_enabled", lambda stream=None: True)
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+
+
+def test_working_is_silent_off_a_terminal(capsys):
+    from symopt.cli.status import working
+
+    with working("step one") as say:
+        say("step two")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_working_shows_what_is_being_done(terminal_stderr, capsys):
+    from symopt.cli.status import working
+
+    with working("step one") as say:
+        say("step two")
+    err = capsys.readouterr().err
+    assert "step two" in err and "\x1b[2K" in err  # drawn, then erased
+
+
+def test_show_says_it_is_classifying(terminal_stderr, capsys, fix_run):
+    from symopt.cli import main
+
+    assert main(["show", str(fix_run), "--top", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "classifying program 2/2 (about a second each; --no-family skips this)" in err
+    assert "classifying" not in out
+
+
+def test_eval_says_which_seed_it_trains(terminal_stderr, capsys):
+    from symopt.cli import main
+
+    assert main(["eval", "sgd", "--task", "quadratic", "--set", "steps=5", "--seeds", "2"]) == 0
+    assert "training on quadratic: seed 1 (2/2; the first compiles)" in capsys.readouterr().err

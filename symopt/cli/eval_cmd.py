@@ -20,6 +20,7 @@ from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
+from symopt.cli.status import working
 from symopt.dsl import Program
 from symopt.proxy_tasks import DEFAULT_FITNESS, evaluate, evaluate_fitness, make_task, RunResult, Task, task_names
 
@@ -107,7 +108,11 @@ def _task(name: str, settings: list[str]) -> Task:
 def _eval_task(program: Program, task: Task, args: argparse.Namespace) -> dict[str, Any]:
     lr_mult = 1.0 if args.lr_mult is None else args.lr_mult
     seeds = list(range(DEFAULT_SEEDS if args.seeds is None else args.seeds))
-    results = [evaluate(program, task, seed, lr_mult) for seed in seeds]
+    results = []
+    with working(f"training on {task.name}") as say:
+        for n, seed in enumerate(seeds, start=1):
+            say(f"training on {task.name}: seed {seed} ({n}/{len(seeds)}; the first compiles)")
+            results.append(evaluate(program, task, seed, lr_mult))
     failures = [r for r in results if not r.ok]
     metrics = [r.metric for r in results]
     return {
@@ -141,9 +146,11 @@ def _standard_error(values: list[float]) -> float:
 def _eval_fitness(program: Program, n_seeds: int | None) -> dict[str, Any]:
     spec = DEFAULT_FITNESS
     seeds = list(range(n_seeds)) if n_seeds is not None else list(spec.seeds)
-    result = evaluate_fitness(program, spec, seeds=tuple(seeds))
+    label = " + ".join(t.label for t in spec.tasks)
+    with working(f"training on the default fitness ({label}), seeds {seeds[0]}..{seeds[-1]}"):
+        result = evaluate_fitness(program, spec, seeds=tuple(seeds))
     report = {
-        "task": "fitness: " + " + ".join(t.label for t in spec.tasks),
+        "task": "fitness: " + label,
         "metric_name": "metric",
         "seeds": seeds,
         "metric": result.metric,
