@@ -126,7 +126,8 @@ class CampaignLoop:
             self._write_outputs(force_plot=True)
             return CampaignResult(self.folder, self.stats, True, 0)
         self.finished = False  # a finished campaign resumed with a larger budget runs again
-        self._say("starting the evaluators (Ray start and the first JIT compile: ~30 s on 2 cores) ...")
+        waits = "the first JIT compile" if self.config.ray.serial else "Ray start and the first JIT compile"
+        self._say(f"starting the evaluators ({waits}: ~30 s on 2 cores) ...")
         with open_evaluator(self.config.ray, self.spec, evaluate_fn) as evaluator, GracefulStop() as stop:
             self.evaluator = evaluator
             self._say(f"run folder: {self.folder} ({evaluator.num_workers} worker(s))")
