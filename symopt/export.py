@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import keyword
 
 from symopt.dsl.analysis import live_slots, reduce, validate
@@ -23,7 +24,7 @@ from symopt.dsl.functions import ARCTANH_LIMIT, EPS
 from symopt.dsl.program import Const, Program, Var
 from symopt.dsl.source import to_source
 
-__all__ = ["TEMPLATES", "export_module", "constant_names"]
+__all__ = ["TEMPLATES", "export_module", "constant_names", "factory_name_problem"]
 
 _E = repr(EPS)
 _T = repr(ARCTANH_LIMIT)  # the same clip as the library's arctanh
@@ -140,6 +141,30 @@ def _py_name(name: str, taken: frozenset[str] = frozenset()) -> str:
     return name
 
 
+def factory_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name the exported factory, or ``None`` if it can.
+
+    Refused: what is not an identifier, keywords, names of Python's builtins, and
+    the names the generated module itself uses (``jax``, ``jnp``, ``optax``, ...),
+    which the factory's ``def`` would shadow.
+
+    Example:
+        >>> factory_name_problem("lion") is None
+        True
+        >>> factory_name_problem("jnp")
+        'is a name the generated module uses itself (jax, jnp, np, optax, ...)'
+    """
+    if not name.isidentifier():
+        return "is not a Python identifier"
+    if keyword.iskeyword(name):
+        return "is a Python keyword"
+    if name in _RESERVED:
+        return "is a name the generated module uses itself (jax, jnp, np, optax, ...)"
+    if hasattr(builtins, name):
+        return "would shadow the Python builtin of that name"
+    return None
+
+
 def export_module(program: Program, name: str = "discovered", origin: str = "") -> str:
     """Python source of a module defining ``name(...)``, an optax optimizer factory.
 
@@ -148,10 +173,12 @@ def export_module(program: Program, name: str = "discovered", origin: str = "") 
 
     Raises:
         InvalidProgram: if abstract execution rejects the program.
-        ValueError: if ``name`` is not a Python identifier.
+        ValueError: if ``name`` is not a Python identifier or would shadow a name
+            the module uses (see :func:`factory_name_problem`).
     """
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise ValueError(f"{name!r} is not a valid Python function name")
+    problem = factory_name_problem(name)
+    if problem:
+        raise ValueError(f"{name!r} {problem}; choose another name")
     validate(program)
     reduced = reduce(program)
     slots = live_slots(reduced)

@@ -38,8 +38,13 @@ def test_an_empty_funnel_or_simplify_section_is_all_defaults(tmp_path):
     assert load_config(write(tmp_path, "funnel: {}\nsimplify: {}\n")) == Config()
 
 
-def test_an_empty_file_is_all_defaults(tmp_path):
-    assert load_config(write(tmp_path, "")) == Config()
+def test_an_empty_file_is_refused_but_one_key_is_all_defaults(tmp_path):
+    # The defaults have no budget: an empty file would start a search that never ends.
+    for text in ("", "# a comment\n", "{}\n"):
+        with pytest.raises(ConfigError, match=r"c\.yaml: the config is empty; .* write one key"):
+            load_config(write(tmp_path, text))
+    assert load_config(write(tmp_path, "name: default\n")) == Config(name="default")
+    assert load_config(write(tmp_path, ""), ["seed=0"]) == Config()  # --set says what is wanted
 
 
 STAGE = "{name: B, tasks: [{name: quadratic}]}"

@@ -141,4 +141,4 @@ def test_clashing_names_are_renamed(tmp_path) -> None:
 
 def test_bad_name_is_a_clean_error(capsys: pytest.CaptureFixture) -> None:
     assert main(["export", "lion", "--name", "not a name"]) == 2
-    assert "not a valid Python function name" in capsys.readouterr().err
+    assert "'not a name' is not a Python identifier; choose another name" in capsys.readouterr().err

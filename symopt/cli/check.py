@@ -13,7 +13,6 @@ import sys
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt.dsl import live_slots, program_hash, reduce, to_source
 
 __all__ = ["add_parser", "run"]
 
@@ -43,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             empty = {"source": None, "reduced": None, "state_slots": None, "hash": None}
             print(json.dumps({"valid": False, **empty, "error": str(err)}))
         raise
+    from symopt.dsl import live_slots, program_hash, reduce, to_source  # JAX: only for a program that parsed
+
     program = loaded.program
     reduced = reduce(program)
     report = {

@@ -20,6 +20,7 @@ from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
+from symopt.cli.status import working
 from symopt.dsl import Program
 from symopt.proxy_tasks import DEFAULT_FITNESS, evaluate, evaluate_fitness, make_task, RunResult, Task, task_names
 
@@ -64,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="X",
-        help="multiply the learning-rate schedule (with --task; default 1)",
+        help="multiply the learning-rate schedule by X > 0 (with --task; default 1)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
@@ -73,6 +74,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.seeds is not None and args.seeds < 1:
         raise UserError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.lr_mult is not None and not (math.isfinite(args.lr_mult) and args.lr_mult > 0):
+        raise UserError(f"--lr-mult must be a finite number > 0, got {args.lr_mult:g}")
     program = load_program(args.program).program
     if args.task:
         report = _eval_task(program, _task(args.task, args.knobs), args)
@@ -105,7 +108,11 @@ def _task(name: str, settings: list[str]) -> Task:
 def _eval_task(program: Program, task: Task, args: argparse.Namespace) -> dict[str, Any]:
     lr_mult = 1.0 if args.lr_mult is None else args.lr_mult
     seeds = list(range(DEFAULT_SEEDS if args.seeds is None else args.seeds))
-    results = [evaluate(program, task, seed, lr_mult) for seed in seeds]
+    results = []
+    with working(f"training on {task.name}") as say:
+        for n, seed in enumerate(seeds, start=1):
+            say(f"training on {task.name}: seed {seed} ({n}/{len(seeds)}; the first compiles)")
+            results.append(evaluate(program, task, seed, lr_mult))
     failures = [r for r in results if not r.ok]
     metrics = [r.metric for r in results]
     return {
@@ -139,9 +146,11 @@ def _standard_error(values: list[float]) -> float:
 def _eval_fitness(program: Program, n_seeds: int | None) -> dict[str, Any]:
     spec = DEFAULT_FITNESS
     seeds = list(range(n_seeds)) if n_seeds is not None else list(spec.seeds)
-    result = evaluate_fitness(program, spec, seeds=tuple(seeds))
+    label = " + ".join(t.label for t in spec.tasks)
+    with working(f"training on the default fitness ({label}), seeds {seeds[0]}..{seeds[-1]}"):
+        result = evaluate_fitness(program, spec, seeds=tuple(seeds))
     report = {
-        "task": "fitness: " + " + ".join(t.label for t in spec.tasks),
+        "task": "fitness: " + label,
         "metric_name": "metric",
         "seeds": seeds,
         "metric": result.metric,

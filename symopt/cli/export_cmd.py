@@ -14,7 +14,7 @@ import sys
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import add_program_argument, load_program
-from symopt import export_module
+from symopt import export_module, factory_name_problem
 
 __all__ = ["add_parser", "run"]
 
@@ -32,14 +32,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_program_argument(p)
     p.add_argument("-o", "--output", metavar="FILE.py", help="write here (default: stdout)")
-    p.add_argument("--name", help="the factory's name (default: from the program's name)")
+    p.add_argument(
+        "--name",
+        help="the factory's name: an identifier, not a keyword, builtin or jax/jnp/np/optax "
+        "(default: from the program's name)",
+    )
     p.set_defaults(run=run)
 
 
 def _default_name(origin: str) -> str:
     stem = os.path.splitext(os.path.basename(origin))[0]
     name = re.sub(r"\W", "_", stem).strip("_").lower() or "discovered"
-    return f"opt_{name}" if name[0].isdigit() else name
+    return f"opt_{name}" if factory_name_problem(name) else name  # 2021.py, sum.py, jnp.py
 
 
 def run(args: argparse.Namespace) -> int:

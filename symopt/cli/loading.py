@@ -19,12 +19,15 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
+import symopt.dsl as dsl
 from symopt.cli.errors import UserError, as_user_error
-from symopt.dsl import BUILTIN_NAMES, builtin, DSLError, InvalidProgram, parse_with_positions, Program, validate
-from symopt.runs import load_run, program_of, Run, RunError
-from symopt.evolve.workers import is_evaluator_failure
+from symopt.dsl import check_limits, DSLError, InvalidProgram, read_source
+
+if TYPE_CHECKING:
+    from symopt.dsl import Program
+    from symopt.runs import Run
 
 __all__ = [
     "LoadedProgram",
@@ -85,6 +88,8 @@ def open_run_dir(path: str) -> Run:
     Raises:
         UserError: a missing or damaged run folder (the message names the file).
     """
+    from symopt.runs import load_run, RunError  # here: JAX and Ray only for commands that read runs
+
     try:
         view = load_run(path)
     except RunError as err:
@@ -106,6 +111,9 @@ def run_errors() -> Iterator[None]:
         ...
         symopt.cli.errors.UserError: runs/x/funnel.json: damaged
     """
+    from symopt.evolve.workers import is_evaluator_failure
+    from symopt.runs import RunError
+
     try:
         yield
     except RunError as err:
@@ -117,6 +125,8 @@ def run_errors() -> Iterator[None]:
 
 
 def _from_run(folder: str, id: int) -> Program:
+    from symopt.runs import program_of, RunError
+
     try:
         return program_of(open_run_dir(folder), id)
     except RunError as err:
@@ -134,26 +144,30 @@ def load_program(spec: str, *, check: bool = True) -> LoadedProgram:
     positions: tuple[tuple[int, int], ...] = ()
     if os.path.isfile(spec):
         try:
-            with open(spec, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as err:
-            raise UserError(f"cannot read {spec}: {err}") from err
-        try:
-            program, positions = parse_with_positions(text, spec)
+            text = read_source(spec)
+            check_limits(text, spec)  # before the parser, and before JAX is imported
+            program, positions = dsl.parse_with_positions(text, spec)
+        except OSError as err:
+            raise UserError(f"cannot read {spec}: {err.strerror or err}") from err
         except DSLError as err:
             raise as_user_error(err) from err
-    elif spec in BUILTIN_NAMES:
-        program = builtin(spec)
+    elif spec in dsl.BUILTIN_NAMES:
+        program = dsl.builtin(spec)
     elif (run_spec := split_run_spec(spec)) is not None:
         program = _from_run(*run_spec)
+    elif os.path.isdir(spec):
+        raise UserError(
+            f"{spec!r} is a folder: name a child of a run as {spec.rstrip(os.sep)}:ID "
+            f"(symopt show {spec} lists the ids)"
+        )
     else:
         raise UserError(
             f"{spec!r} is neither a file nor a built-in program "
-            f"(built-ins: {', '.join(BUILTIN_NAMES)}), nor RUN_DIR:ID for a child of a run"
+            f"(built-ins: {', '.join(dsl.BUILTIN_NAMES)}), nor RUN_DIR:ID for a child of a run"
         )
     if check:
         try:
-            validate(program)
+            dsl.validate(program)
         except InvalidProgram as err:
             if err.index is not None and err.index < len(positions):
                 line, col = positions[err.index]

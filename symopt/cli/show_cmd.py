@@ -18,6 +18,7 @@ from typing import Any
 from symopt.cli.diff_cmd import program_diff
 from symopt.cli.errors import UserError
 from symopt.cli.loading import open_run_dir, positive_int
+from symopt.cli.status import working
 from symopt.cli.table import WIDTH, fmt_number, fmt_percent, fmt_seconds, format_table
 from symopt.dsl import Program, reduce, to_source
 from symopt.runs import lineage, program_of, record_of, Run, run_status, RunError, RunStatus, SourceNotRecorded, top_programs
@@ -62,7 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    view = open_run_dir(args.run_dir)
+    with working(f"reading {args.run_dir}"):
+        view = open_run_dir(args.run_dir)
     families = None if args.no_family else Families()
     if args.id is None:
         report = _run_report(view, args.top, families)
@@ -97,17 +99,21 @@ def _family(families: Families | None, program: Program | None, hash: str) -> st
     return None if families is None or program is None else families.of(program, hash)
 
 
+def _classified(families: Families | None, program: Program | None, hash: str, name: str) -> str | None:
+    with working(f"classifying {name} (--no-family skips this)"):
+        return _family(families, program, hash)
+
+
 def _run_report(view: Run, k: int, families: Families | None) -> dict[str, Any]:
     status = run_status(view)
     top = top_programs(view.history, k)
-    if families is not None and top and sys.stderr.isatty():
-        print(
-            f"classifying {len(top)} programs (about a second each; --no-family skips this)", file=sys.stderr
-        )
     rows = []
-    for entry in top:
-        program = None if families is None else _program_or_note(view, entry.id)[0]
-        rows.append({**dataclasses.asdict(entry), "family": _family(families, program, entry.hash)})
+    with working("classifying") as say:
+        for n, entry in enumerate(top, start=1):
+            if families is not None:
+                say(f"classifying program {n}/{len(top)} (about a second each; --no-family skips this)")
+            program = None if families is None else _program_or_note(view, entry.id)[0]
+            rows.append({**dataclasses.asdict(entry), "family": _family(families, program, entry.hash)})
     best = None
     if top:
         program, note = _program_or_note(view, top[0].id)
@@ -196,7 +202,7 @@ def _child_report(view: Run, id: int, families: Families | None) -> dict[str, An
         "run": str(view.path),
         "id": id,
         "record": {k: v for k, v in record.to_dict().items() if k != "source"},
-        "family": _family(families, program, record.hash),
+        "family": _classified(families, program, record.hash, f"{view.path}:{id}"),
         "source": None if program is None else to_source(program),
         "note": note,
         "lineage": [dataclasses.asdict(a) for a in line.ancestors],

@@ -22,7 +22,8 @@ import yaml
 
 from symopt.config._schema import SchemaError, build, to_plain
 from symopt.config._sections import Config
-from symopt.dsl import BUILTIN_NAMES, DSLError, builtin, load, validate
+from symopt.dsl import BUILTIN_NAMES, DSLError, builtin, load, read_source, validate
+from symopt.dsl.limits import MAX_SOURCE_BYTES
 
 __all__ = ["ConfigError", "config_to_dict", "dump_config", "load_config", "parse_override"]
 
@@ -87,6 +88,13 @@ def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, 
     """
     where = os.fspath(path)
     raw = _read_yaml(where)
+    if not raw and not overrides:
+        # The defaults search without end (no budget) with a population of 1000: an empty
+        # file is far likelier a wrong path or an unsaved buffer than a wish for that.
+        raise ConfigError(
+            f"{where}: the config is empty; to run with every default (no budget: the search "
+            f"runs until Ctrl-C), write one key, e.g. 'name: default'"
+        )
     set_paths: dict[str, str] = {}
     for text in overrides:
         try:
@@ -104,14 +112,24 @@ def load_config(path: str | os.PathLike[str], overrides: list[str] | tuple[str, 
 
 def _read_yaml(where: str) -> dict[str, Any]:
     try:
-        with open(where, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+        text = read_source(where)  # bounded, and UTF-8 or an error located at the first bad byte
     except OSError as err:
-        raise ConfigError(f"{where}: cannot read the config: {err.strerror}") from None
+        raise ConfigError(f"{where}: cannot read the config: {err.strerror or err}") from None
+    except DSLError as err:
+        raise ConfigError(f"{err}: is this a YAML config?") from None
+    if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
+        raise ConfigError(f"{where}: the config is over {MAX_SOURCE_BYTES} bytes; a config is a few KB")
+    try:
+        raw = yaml.safe_load(text)
+    except RecursionError:  # 1000s of nested brackets
+        raise ConfigError(f"{where}: not valid YAML: nested too deep") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
+        if isinstance(err, yaml.reader.ReaderError):  # a character YAML refuses (NUL, ...)
+            start = text.rfind("\n", 0, err.position) + 1
+            at = f":{text.count(chr(10), 0, err.position) + 1}:{err.position - start + 1}"
+        problem = (getattr(err, "problem", None) or str(err)).splitlines()[0]
         raise ConfigError(f"{where}{at}: not valid YAML: {problem}") from None
     if raw is None:
         return {}
@@ -167,6 +185,12 @@ def _resolve_warm_start(config: Config, where: str, set_paths: dict[str, str]) -
         raise ConfigError(
             f"{source}: search.warm_start: expected a program with the search space's state "
             f"slots {list(config.search_space.state)}, got {spec!r} with {list(program.state)}"
+        )
+    max_len = config.search_space.max_len
+    if config.search.mode == "evolution" and len(program) > max_len:
+        raise ConfigError(
+            f"{source}: search.warm_start: {spec!r} has {len(program)} statements, more than "
+            f"search_space.max_len ({max_len}) allows; raise max_len or start from a shorter program"
         )
     search = dataclasses.replace(config.search, warm_start=resolved)
     return dataclasses.replace(config, search=search)

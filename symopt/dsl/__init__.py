@@ -1,5 +1,9 @@
 """The optimizer-program DSL: values, the function library, source form, analysis, execution.
 
+The face is lazy (:mod:`symopt._lazy`): a name's module is imported when the name is
+first used, so the errors and the input limits (:func:`read_source`,
+:func:`check_limits`) are usable without importing JAX.
+
 Example:
     >>> from symopt.dsl import builtin, reduce, to_source, live_slots
     >>> p4 = builtin("program4")
@@ -9,21 +13,27 @@ Example:
     False
 """
 
-from symopt.dsl.analysis import (
-    depends_on_gradient,
-    is_valid,
-    kinds_before,
-    live_slots,
-    program_hash,
-    reduce,
-    redundant_count,
-    validate,
-)
-from symopt.dsl.builtins import BUILTIN_NAMES, builtin, resolve
-from symopt.dsl.errors import DSLError, DSLSyntaxError, InvalidProgram
-from symopt.dsl.functions import FUNCTION_NAMES, FUNCTIONS, NAMED_CONSTANTS, Function
-from symopt.dsl.program import Arg, Const, Program, Statement, Var
-from symopt.dsl.source import load, parse, parse_with_positions, to_source
+from typing import TYPE_CHECKING
+
+from symopt._lazy import lazy_face
+
+if TYPE_CHECKING:  # the same names, for readers and type checkers
+    from symopt.dsl.analysis import (
+        depends_on_gradient,
+        is_valid,
+        kinds_before,
+        live_slots,
+        program_hash,
+        reduce,
+        redundant_count,
+        validate,
+    )
+    from symopt.dsl.builtins import BUILTIN_NAMES, builtin, resolve
+    from symopt.dsl.errors import DSLError, DSLSyntaxError, InvalidProgram
+    from symopt.dsl.functions import FUNCTION_NAMES, FUNCTIONS, NAMED_CONSTANTS, Function
+    from symopt.dsl.limits import check_limits, read_source
+    from symopt.dsl.program import Arg, Const, Program, Statement, Var
+    from symopt.dsl.source import load, parse, parse_with_positions, to_source
 
 __all__ = [
     "Arg",
@@ -40,6 +50,7 @@ __all__ = [
     "Statement",
     "Var",
     "builtin",
+    "check_limits",
     "depends_on_gradient",
     "is_valid",
     "kinds_before",
@@ -48,9 +59,25 @@ __all__ = [
     "parse",
     "parse_with_positions",
     "program_hash",
+    "read_source",
     "reduce",
     "redundant_count",
     "resolve",
     "to_source",
     "validate",
 ]
+
+_WHERE = {
+    **dict.fromkeys(
+        ("depends_on_gradient", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
+         "redundant_count", "validate"),
+        "analysis",
+    ),
+    **dict.fromkeys(("BUILTIN_NAMES", "builtin", "resolve"), "builtins"),
+    **dict.fromkeys(("DSLError", "DSLSyntaxError", "InvalidProgram"), "errors"),
+    **dict.fromkeys(("FUNCTION_NAMES", "FUNCTIONS", "NAMED_CONSTANTS", "Function"), "functions"),
+    **dict.fromkeys(("check_limits", "read_source"), "limits"),
+    **dict.fromkeys(("Arg", "Const", "Program", "Statement", "Var"), "program"),
+    **dict.fromkeys(("load", "parse", "parse_with_positions", "to_source"), "source"),
+}
+__getattr__, __dir__ = lazy_face(__name__, _WHERE)

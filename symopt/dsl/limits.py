@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import io
+import os
 import tokenize
 from typing import NoReturn
 
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_STATEMENT_TOKENS",
     "MAX_DEPTH",
     "check_limits",
+    "read_source",
 ]
 
 MAX_SOURCE_BYTES = 1_000_000
@@ -75,6 +77,33 @@ def check_limits(source: str, filename: str = "<string>") -> None:
     _check_size(source, filename)
     _check_lines(source, filename)
     _Scan(source, filename).run()
+
+
+def read_source(path: str | os.PathLike[str]) -> str:
+    """A program file's text, reading no more than :data:`MAX_SOURCE_BYTES` + 1 bytes.
+
+    A longer file comes back as its first bytes decoded leniently, which
+    :func:`check_limits` then refuses for its size; a shorter one must be UTF-8.
+
+    Raises:
+        DSLSyntaxError: bytes that are not UTF-8, located at the first one.
+        OSError: a file that cannot be read.
+
+    Example:
+        >>> read_source("symopt/dsl/programs/lion.py").startswith("#")  # doctest: +SKIP
+        True
+    """
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:  # too long whatever it holds: a lossy decode is enough
+        return data.decode("utf-8", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        message = f"not UTF-8 text: byte {data[err.start]:#04x} cannot be decoded"
+        raise DSLSyntaxError(message, os.fspath(path), line, col) from None
 
 
 def _fail(message: str, filename: str, line: int, col: int) -> NoReturn:

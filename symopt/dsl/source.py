@@ -51,7 +51,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from symopt.dsl.errors import DSLSyntaxError, InvalidProgram
-from symopt.dsl.limits import MAX_SOURCE_BYTES, check_limits
+from symopt.dsl.limits import check_limits, read_source
 from symopt.dsl.program import Arg, Program, Statement, Var
 from symopt.dsl.reader import Position, read_module
 from symopt.dsl.reader import OPERATORS, call_problem, name_problem, state_problem
@@ -113,22 +113,7 @@ def load(path: str | os.PathLike[str]) -> Program:
         >>> load("symopt/dsl/programs/lion.py").state  # doctest: +SKIP
         ('m', 'v')
     """
-    return parse(_read_text(path), os.fspath(path))
-
-
-def _read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text, or its first ``MAX_SOURCE_BYTES + 1`` bytes' worth when longer."""
-    with open(path, "rb") as fh:
-        data = fh.read(MAX_SOURCE_BYTES + 1)
-    if len(data) > MAX_SOURCE_BYTES:  # too long whatever it holds: a lossy decode is enough
-        return data.decode("utf-8", "replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        message = f"not UTF-8 text: byte {data[err.start]:#04x} cannot be decoded"
-        raise DSLSyntaxError(message, os.fspath(path), line, col) from None
+    return parse(read_source(path), os.fspath(path))
 
 
 def to_source(program: Program) -> str:

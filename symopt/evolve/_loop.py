@@ -126,6 +126,8 @@ class CampaignLoop:
             self._write_outputs(force_plot=True)
             return CampaignResult(self.folder, self.stats, True, 0)
         self.finished = False  # a finished campaign resumed with a larger budget runs again
+        waits = "the first JIT compile" if self.config.ray.serial else "Ray start and the first JIT compile"
+        self._say(f"starting the evaluators ({waits}: ~30 s on 2 cores) ...")
         with open_evaluator(self.config.ray, self.spec, evaluate_fn) as evaluator, GracefulStop() as stop:
             self.evaluator = evaluator
             self._say(f"run folder: {self.folder} ({evaluator.num_workers} worker(s))")
@@ -136,7 +138,6 @@ class CampaignLoop:
                 for cand in pending:
                     self._dispatch(cand)
                 self._loop(stop, bar)
-                bar.update(self._refresh(), force=True)
         if stop.requested and self.stats.evaluations == 0:
             self._say(f"interrupted during the warm start; --resume {self.folder} starts over")
             return CampaignResult(self.folder, self.stats, False, stop.exit_code)
@@ -341,11 +342,11 @@ class CampaignLoop:
 
     def _progress(self) -> Progress:
         budget = self.config.search.budget
-        # The bar fills towards the first budget set (all are checked, whichever ends first).
-        limits = (("children", budget.max_children), ("trained", budget.max_trained), ("seconds", budget.max_seconds))
-        unit, total = next(((u, t) for u, t in limits if t is not None), ("children", None))
-        progress = Progress(total, unit, self.config.output.summary_seconds, self.stream)
-        progress.update(self._refresh(), force=True)
+        limits = {"children": budget.max_children, "trained": budget.max_trained, "seconds": budget.max_seconds}
+        starting = f"training the warm start ({Path(self.config.search.warm_start).stem}; the first run compiles)"
+        set_limits = {unit: float(t) for unit, t in limits.items() if t is not None}
+        progress = Progress(set_limits, self.config.output.summary_seconds, self.stream, starting)
+        progress.update(self._refresh())
         return progress
 
     def _say(self, text: str) -> None:

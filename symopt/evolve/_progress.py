@@ -1,17 +1,26 @@
-"""Showing a campaign's progress: a rich progress bar on a terminal, one-line summaries elsewhere.
+"""Showing a campaign's progress: a live two-line display on a terminal, summaries elsewhere.
 
-The bar is off when stdout is not a TTY (logs, CI, subprocesses) or when
+The bar fills towards the budget that will end the run: of the budgets set
+(children, trained, seconds), the one furthest along, since at steady rates it is
+reached first; its label names it and an ETA follows. Until the first program is
+trained (Ray start, the warm start's JIT compile: ~30 s on 2 cores) the display
+says what it is waiting for instead of showing zeros. Every line fits 80 columns.
+
+The display is off when stdout is not a TTY (logs, CI, subprocesses) or when
 ``SYMOPT_NO_PROGRESS=1``; then :class:`Progress` prints :meth:`Stats.summary`
-lines every ``summary_seconds``.
+lines every ``summary_seconds`` (none before the first evaluation; the campaign
+prints the final one).
 
 Example:
     >>> from symopt.runs import Stats
     >>> import io
     >>> out = io.StringIO()
-    >>> with Progress(total=None, unit="children", summary_seconds=0.0, stream=out) as bar:
-    ...     bar.update(Stats(children=3))
+    >>> with Progress({"trained": 600, "seconds": 90}, summary_seconds=0.0, stream=out) as bar:
+    ...     bar.update(Stats(children=3, trained=3, evaluations=3, elapsed=45.0))
     >>> "children 3" in out.getvalue()
     True
+    >>> budget_line(Stats(trained=100, evaluations=100, elapsed=45.0), {"trained": 600, "seconds": 90})
+    (0.5, '45/90 s, ETA 0:45')
 """
 
 from __future__ import annotations
@@ -20,11 +29,13 @@ import math
 import os
 import sys
 import time
-from typing import IO, Any
+from typing import IO, Any, Mapping
 
 from symopt.runs import Stats
 
-__all__ = ["Progress", "progress_enabled"]
+__all__ = ["Progress", "budget_line", "progress_enabled"]
+
+_UNITS = {"children": "children", "trained": "trained", "seconds": "s"}
 
 
 def progress_enabled(stream: IO[str] | None = None) -> bool:
@@ -35,70 +46,122 @@ def progress_enabled(stream: IO[str] | None = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-class Progress:
-    """A progress bar or periodic summaries, fed with :class:`Stats`.
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def budget_line(stats: Stats, limits: Mapping[str, float]) -> tuple[float | None, str]:
+    """The fraction of the binding budget spent, and ``"DONE/TOTAL UNIT, ETA M:SS"``.
 
     Args:
-        total: the budget the bar fills towards (``None``: no total).
-        unit: what ``total`` counts: ``children``, ``trained`` or ``seconds``.
-        summary_seconds: seconds between summary lines without a bar.
+        stats: the campaign's counters.
+        limits: the budgets set, among ``children``, ``trained`` and ``seconds``.
+
+    Returns:
+        ``(None, "...")`` when no budget is set; otherwise the largest fraction
+        spent among the budgets (the one that will end the run at steady rates)
+        and its label. The ETA is the binding budget's remainder at the rate so far.
+    """
+    done = {"children": stats.children, "trained": stats.trained, "seconds": stats.elapsed}
+    if not limits:
+        return None, f"{stats.children} children, no budget (Ctrl-C stops, --resume goes on)"
+    unit = max(limits, key=lambda u: (done[u] / limits[u], u == "seconds"))
+    spent, total = done[unit], limits[unit]
+    fraction = min(spent / total, 1.0)
+    if unit == "seconds":
+        left: float | None = max(total - spent, 0.0)
+    else:
+        rate = spent / stats.elapsed if stats.elapsed > 0 else 0.0
+        left = max(total - spent, 0) / rate if rate > 0 else None
+    eta = _clock(left) if left is not None else "-"
+    return fraction, f"{spent:.0f}/{total:.0f} {_UNITS[unit]}, ETA {eta}"
+
+
+def _stats_line(stats: Stats) -> str:
+    best = "-" if not math.isfinite(stats.best_fitness) else f"{stats.best_fitness:.4f}"
+    return (
+        f"best {best}  children {stats.children}  trained {stats.trained} ({stats.failed} failed)  "
+        f"{stats.evaluations_per_s:.1f}/s  cache {stats.cache_hit_rate:.0%}"
+    )
+
+
+class Progress:
+    """A live display or periodic summaries, fed with :class:`Stats`.
+
+    Args:
+        limits: the budgets set, among ``children``, ``trained`` and ``seconds``.
+        summary_seconds: seconds between summary lines without a display.
         stream: where to write (default stdout).
+        starting: what happens before the first evaluation, shown instead of zeros.
     """
 
     def __init__(
         self,
-        total: float | None,
-        unit: str,
+        limits: Mapping[str, float],
         summary_seconds: float,
         stream: IO[str] | None = None,
+        starting: str = "training the first program (JIT compile)",
     ) -> None:
-        self.total, self.unit = total, unit
+        self.limits = dict(limits)
         self.summary_seconds = summary_seconds
         self.stream = stream or sys.stdout
+        self.starting = starting
+        self._stats = Stats()
         self._last = -math.inf
-        self._bar: Any = None
-        self._task: Any = None
+        self._live: Any = None
+        self._t0 = time.monotonic()
         if progress_enabled(self.stream):
-            self._start_bar()
+            self._start_live()
 
-    def _start_bar(self) -> None:
+    def _start_live(self, console: Any = None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+        from rich.live import Live
 
-        self._bar = RichProgress(
-            TextColumn("[bold]search"),
-            BarColumn(bar_width=20),
-            TextColumn("{task.completed:.0f}/{task.total:.0f} " + self.unit if self.total else self.unit),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[line]}"),
-            console=Console(file=self.stream),
-            transient=False,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task("search", total=self.total, line="")
+        console = console or Console(file=self.stream)
+        self._live = Live(get_renderable=self.render, console=console, refresh_per_second=4, transient=True)
+        self._live.start()
 
-    def _done(self, stats: Stats) -> float:
-        return {"children": stats.children, "trained": stats.trained, "seconds": stats.elapsed}[self.unit]
+    def render(self) -> Any:
+        """The two lines on screen: the budget bar, then the counters (or what it waits for)."""
+        from rich.console import Group
+        from rich.progress_bar import ProgressBar
+        from rich.spinner import Spinner
+        from rich.table import Table
+        from rich.text import Text
+
+        stats = self._stats
+        fraction, label = budget_line(stats, self.limits)
+        head = Table.grid(padding=(0, 1))
+        if stats.evaluations == 0:
+            waited = _clock(time.monotonic() - self._t0)
+            head.add_row(Spinner("dots"), Text(f"search: {self.starting} ({waited})", overflow="fold"))
+            return head
+        bar = ProgressBar(total=1.0, completed=fraction or 0.0, width=24, pulse=fraction is None)
+        head.add_row(Text("search"), bar, Text(label, overflow="fold"))
+        return Group(head, Text(_stats_line(stats), overflow="fold"))
 
     def update(self, stats: Stats, force: bool = False) -> None:
-        """Shows ``stats``: refreshes the bar, or prints a summary when one is due."""
-        if self._bar is not None:
-            best = "-" if not math.isfinite(stats.best_fitness) else f"{stats.best_fitness:.4f}"
-            line = (
-                f"children {stats.children}  {stats.evaluations_per_s:.2f} eval/s  "
-                f"cache {stats.cache_hit_rate:.0%}  best {best}"
-            )
-            self._bar.update(self._task, completed=self._done(stats), line=line)
+        """Shows ``stats``: the display redraws itself; without one, a summary line when due."""
+        self._stats = stats
+        if self._live is not None:
+            return
+        if stats.evaluations == 0:
+            if self._last == -math.inf:  # once, instead of a line of zeros
+                self._last = time.monotonic()
+                print(f"[symopt] {self.starting} ...", file=self.stream, flush=True)
             return
         now = time.monotonic()
         if force or now - self._last >= self.summary_seconds:
             self._last = now
-            print(f"[symopt] {stats.summary()}", file=self.stream, flush=True)
+            _, label = budget_line(stats, self.limits)
+            print(f"[symopt] {stats.summary()}; {label}", file=self.stream, flush=True)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
 
     def __enter__(self) -> "Progress":
         return self
