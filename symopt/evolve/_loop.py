@@ -301,8 +301,9 @@ class CampaignLoop:
         self.finished = state.finished
         self._elapsed0 = state.stats.elapsed
         self._restarts0 = state.stats.worker_restarts
-        self._last_ckpt = (self.stats.evaluations, time.monotonic())
         self._saved = self.stats.evaluations if state.checkpointed else None
+        # Replayed from the history: checkpoint at the first chance, so the next resume need not replay.
+        self._last_ckpt = (self.stats.evaluations if state.checkpointed else 0, time.monotonic())
         # Lines written after the checkpoint (and a half-written one) are dropped:
         # their children are re-proposed, or resubmitted, with the same ids.
         self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=state.history_bytes)
