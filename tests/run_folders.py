@@ -56,7 +56,7 @@ def make_run(
     Args:
         sources: give every history line a ``source`` field.
         finished: what ``stats.json`` says.
-        checkpoint: also write ``checkpoint.pkl``, its population holding child 5.
+        checkpoint: also write ``checkpoint.json``, its population holding child 5.
         name: ``config.name``.
         mode: ``search.mode``.
         sections: other config sections, e.g. ``{"funnel": FunnelConfig(...)}``.
@@ -90,6 +90,6 @@ def make_run(
         momentum = builtin("momentum")
         population = [Individual(5, momentum, 0.2, program_hash(momentum))]
         size = (folder / "history.jsonl").stat().st_size
-        state = Checkpoint({"population": population}, {}, Stats(), hall, size, (), finished=finished)
-        save_checkpoint(folder / "checkpoint.pkl", state)
+        state = Checkpoint({"population": population, "next_id": 6}, {}, Stats(), hall, size, (), finished=finished)
+        save_checkpoint(folder / "checkpoint.json", state)
     return folder

@@ -102,7 +102,7 @@ def reference(tmp_path_factory):
 def test_a_serial_campaign_writes_every_run_file(reference):
     folder = reference.run_dir
     assert reference.finished and reference.exit_code == 0
-    for name in ("config.yaml", "history.jsonl", "checkpoint.pkl", "stats.json", "hall_of_fame.csv", "progress.png"):
+    for name in ("config.yaml", "history.jsonl", "checkpoint.json", "stats.json", "hall_of_fame.csv", "progress.png"):
         assert (folder / name).is_file(), name
     records = read_history(folder / "history.jsonl").records
     assert [r.id for r in records] == list(range(101))

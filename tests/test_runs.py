@@ -13,9 +13,11 @@ from symopt.runs import read_history, run_status
 
 
 def test_a_run_written_before_the_split_loads(old_run):
+    """Its pickle checkpoint is never read: the history alone serves, with a warning."""
     run = load_run(old_run)
-    assert len(run.history) == 13 and run.finished and run.warnings == ()
-    assert run.checkpoint is not None and run.checkpoint.stats.evaluations == 13
+    assert len(run.history) == 13 and run.finished and run.checkpoint is None
+    (warning,) = run.warnings
+    assert "checkpoint.pkl: a checkpoint of an older symopt (pickle), never read" in warning
     assert run_status(run).counts.trained == 12
     for record in run.history:  # every child's program, checked against its recorded hash
         assert program_hash(program_of(run, record.id)) == record.hash
@@ -34,10 +36,14 @@ def test_a_bad_history_line_names_file_and_line(tmp_path):
         read_history(path)
 
 
-def test_the_checkpoint_unpickles_only_symopt_classes(tmp_path):
-    path = tmp_path / "checkpoint.pkl"
-    path.write_bytes(b"cos\nsystem\n(S'echo hi'\ntR.")  # os.system('echo hi'), pickled by hand
-    with pytest.raises(CheckpointError, match="os.system is not part of a symopt checkpoint"):
+def test_a_checkpoint_is_json_data_never_a_pickle(tmp_path):
+    path = tmp_path / "checkpoint.json"
+    path.write_bytes(b"\x80\x04cos\nsystem\n(S'echo hi'\ntR.")  # os.system('echo hi'), pickled by hand
+    with pytest.raises(CheckpointError, match="a pickle, not a symopt checkpoint"):
+        load_checkpoint(path)
+    path.write_text('{"kind": "symopt checkpoint", "format": 2, "programs": [], '
+                    '"checkpoint": {"$type": "Popen", "args": "touch x"}}')
+    with pytest.raises(CheckpointError, match="'Popen' is not part of a symopt checkpoint"):
         load_checkpoint(path)
 
 
@@ -52,3 +58,5 @@ def test_the_old_run_resumes_with_a_larger_budget(old_run, capsys):
     assert code == 0
     run = load_run(old_run)
     assert [r.id for r in run.history] == list(range(16)) and run.finished
+    assert "rebuilding the search from history.jsonl" in capsys.readouterr().out
+    assert run.checkpoint is not None and run.checkpoint.stats.trained == 15

@@ -107,7 +107,7 @@ def test_without_source_fields_the_best_files_and_checkpoint_serve(capsys, tmp_p
     code, out, _ = _run(capsys, "show", str(folder), "--id", "5", "--no-family")
     assert code == 0  # 5 is in the checkpoint's population, its parent 2 in best/
     assert "+    m = g + mm" in out
-    (folder / "checkpoint.pkl").unlink()
+    (folder / "checkpoint.json").unlink()
     code, out, _ = _run(capsys, "show", str(folder), "--id", "5", "--no-family")
     assert code == 0 and "child 5's program is not recorded" in out
     assert "lineage from the warm start, 4 program(s)" in out
@@ -129,16 +129,13 @@ def _damage(folder: Path, what: str) -> Path:
     if what == "no history":
         (folder / "history.jsonl").unlink()
         return folder / "history.jsonl"
-    if what == "bad checkpoint":
-        (folder / "checkpoint.pkl").write_bytes(b"\x80\x05garbage")
-        return folder / "checkpoint.pkl"
     assert what == "bad stats"
     (folder / "stats.json").write_text("{not json")
     return folder / "stats.json"
 
 
 @pytest.mark.parametrize(
-    "what", ["no config", "bad history line", "line without id", "no history", "bad checkpoint", "bad stats"]
+    "what", ["no config", "bad history line", "line without id", "no history", "bad stats"]
 )
 @pytest.mark.parametrize("command", ["show", "plot"])
 def test_a_damaged_run_folder_is_one_line_naming_the_file(capsys, tmp_path, what, command):

@@ -13,14 +13,15 @@ Example:
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from symopt.cli.errors import UserError
 from symopt.cli.loading import run_errors
 from symopt.config import Config, config_to_dict, ConfigError, load_config
-from symopt.evolve import CampaignError, resume_campaign, start_campaign
-from symopt.runs import CONFIG, CheckpointError, HistoryError, RunError
+from symopt.evolve import CampaignError, RunWriteError, resume_campaign, start_campaign
+from symopt.runs import CONFIG, CheckpointError, HistoryError, RunError, lock_run
 from symopt.pipeline import PipelineState, run_pipeline
 
 __all__ = ["add_parser", "run", "RESUMABLE_SECTIONS"]
@@ -36,7 +37,7 @@ examples:
   symopt search --resume runs/quick-20250101-120000     # after Ctrl-C or a crash
   symopt search --resume runs/lion-run1 --set search.budget.max_trained=40000
 
-Each run writes runs/NAME-YYYYmmdd-HHMMSS/: config.yaml, history.jsonl, checkpoint.pkl,
+Each run writes runs/NAME-YYYYmmdd-HHMMSS/: config.yaml, history.jsonl, checkpoint.json,
 stats.json, hall_of_fame.csv, best/*.py, progress.png.  Ctrl-C writes a checkpoint first.
 Set SYMOPT_NO_PROGRESS=1 for one-line summaries instead of a progress bar.
 
@@ -90,8 +91,12 @@ def run(args: argparse.Namespace) -> int:
             saved = load_config(folder / CONFIG)
             config = load_config(folder / CONFIG, args.overrides)
             _check_resumable(saved, config, folder / CONFIG)
-            _forget_changed_steps(saved, config, folder)
-            result = resume_campaign(folder, config)
+            with lock_run(folder, "search --resume"):
+                _forget_changed_steps(saved, config, folder)
+                result = resume_campaign(folder, config)
+    except RunWriteError as err:  # not the user's mistake, and nothing is lost: exit 1
+        print(f"symopt search: {err}", file=sys.stderr)
+        return 1
     except (ConfigError, RunError, CheckpointError, HistoryError, CampaignError) as err:
         raise UserError(str(err)) from None
     if result.finished and len(config.pipeline) > 1:

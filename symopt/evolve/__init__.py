@@ -19,7 +19,14 @@ Example:
 """
 
 from symopt.evolve._cache import FitnessCache
-from symopt.evolve._campaign import CampaignError, CampaignResult, resume_campaign, run_campaign, start_campaign
+from symopt.evolve._campaign import (
+    CampaignError,
+    CampaignResult,
+    RunWriteError,
+    resume_campaign,
+    run_campaign,
+    start_campaign,
+)
 from symopt.evolve._evolution import Mode, RegularizedEvolution
 from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import Mutation, MutationFailed, mutate, random_program, random_statement
@@ -38,6 +45,7 @@ __all__ = [
     "Progress",
     "RandomSearch",
     "RegularizedEvolution",
+    "RunWriteError",
     "Searcher",
     "mutate",
     "progress_enabled",

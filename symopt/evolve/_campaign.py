@@ -4,9 +4,12 @@ The loop is steady-state (paper section 2.2): it keeps ``evaluator.num_workers``
 trainings in flight; each proposed child is first looked up in the fitness
 cache by functional hash, and a hit is told to the searcher at once, with no
 training. Every told child becomes one durable line of ``history.jsonl``.
-Checkpoints (every ``output.checkpoint_every`` evaluations or
-``output.checkpoint_seconds``, and at the end) make the campaign resumable with
-no lost and no duplicated child ids; SIGINT writes one and stops (exit 130).
+Checkpoints (after the warm start, after the first batch of children, then
+every ``output.checkpoint_every`` evaluations or ``output.checkpoint_seconds``,
+and at the end) make the campaign resumable with no lost and no duplicated
+child ids; SIGINT writes one and stops (exit 130). The campaign holds the run
+folder's write lock (:func:`~symopt.runs.lock_run`) throughout: a second
+``search --resume`` of the same folder is refused.
 
 With ``ray.serial: true`` (or one worker) and a fixed seed, two campaigns, or a
 campaign and its interrupted-and-resumed twin, write the same history apart
@@ -27,10 +30,10 @@ from typing import IO
 
 import symopt.runs as layout
 from symopt.config import Config, dump_config
-from symopt.evolve._loop import CampaignError, CampaignLoop, CampaignResult
+from symopt.evolve._loop import CampaignError, CampaignLoop, CampaignResult, RunWriteError
 from symopt.evolve.workers import EvaluateFn
 
-__all__ = ["CampaignError", "CampaignResult", "resume_campaign", "run_campaign", "start_campaign"]
+__all__ = ["CampaignError", "CampaignResult", "RunWriteError", "resume_campaign", "run_campaign", "start_campaign"]
 
 
 def start_campaign(
@@ -65,8 +68,9 @@ def resume_campaign(
     ``output`` or ``search.budget`` section, which is saved back.
     """
     folder = Path(folder)
-    dump_config(config, folder / layout.CONFIG)
-    return run_campaign(config, folder, stream=stream, evaluate_fn=evaluate_fn)
+    with layout.lock_run(folder, "search --resume"):
+        dump_config(config, folder / layout.CONFIG)
+        return run_campaign(config, folder, stream=stream, evaluate_fn=evaluate_fn)
 
 
 def run_campaign(
@@ -75,5 +79,11 @@ def run_campaign(
     stream: IO[str] | None = None,
     evaluate_fn: EvaluateFn | None = None,
 ) -> CampaignResult:
-    """Runs (or resumes, if ``folder`` has a checkpoint) the campaign in ``folder``."""
-    return CampaignLoop(config, Path(folder), stream or sys.stdout).run(evaluate_fn)
+    """Runs (or resumes, if ``folder`` has a checkpoint or a history) the campaign in ``folder``.
+
+    Raises:
+        symopt.runs.RunLocked: another process is writing into ``folder``.
+        RunWriteError: a write failed (a full disk); the last checkpoint is intact.
+    """
+    with layout.lock_run(folder, "search"):
+        return CampaignLoop(config, Path(folder), stream or sys.stdout).run(evaluate_fn)

@@ -5,13 +5,15 @@ See :mod:`symopt.evolve._campaign` for what a campaign is; this is its engine.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import json
 import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterator
 
 import symopt.runs as layout
 from symopt.config import Config
@@ -22,6 +24,7 @@ from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import MutationFailed
 from symopt.evolve._progress import Progress
 from symopt.evolve._random_search import RandomSearch
+from symopt.evolve._restore import restart_due, restore
 from symopt.evolve._searcher import Searcher
 from symopt.evolve.workers import EvaluateFn, Evaluator, Job, Outcome, is_evaluator_failure, open_evaluator
 from symopt.proxy_tasks import FitnessResult
@@ -35,7 +38,6 @@ from symopt.runs import (
     HistoryWriter,
     Stats,
     atomic_write,
-    load_checkpoint,
     plot_progress,
     read_history,
     save_checkpoint,
@@ -43,7 +45,7 @@ from symopt.runs import (
 )
 
 
-__all__ = ["CampaignError", "CampaignLoop", "CampaignResult", "WARM_START_ID"]
+__all__ = ["CampaignError", "CampaignLoop", "CampaignResult", "RunWriteError", "WARM_START_ID"]
 
 WARM_START_ID = 0
 _WAIT_SECONDS = 0.5  # how long one wait() blocks: the latency of Ctrl-C and of time budgets
@@ -56,6 +58,10 @@ class CampaignError(RuntimeError):
 
     A checkpoint was written first when there was anything to save.
     """
+
+
+class RunWriteError(CampaignError):
+    """Writing into the run folder failed (the disk is full, say); the last checkpoint is intact."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class CampaignLoop:
         self._last_ckpt = (0, time.monotonic())
         self._last_plot = -math.inf
         self._hall_written: HallOfFame | None = None
+        self._saved: int | None = None  # evaluations in the last checkpoint written or loaded
 
     # ---------------------------------------------------------------- running
 
@@ -118,7 +125,8 @@ class CampaignLoop:
             raise CampaignError(f"{err}{hint}") from err
         finally:
             assert self.history is not None
-            self.history.close()
+            with contextlib.suppress(OSError):  # a failed write was reported; every told line was fsynced
+                self.history.close()
 
     def _run(self, pending: list[Candidate], evaluate_fn: EvaluateFn | None) -> CampaignResult:
         if self.finished and not self._can_ask():
@@ -253,7 +261,15 @@ class CampaignLoop:
                     reduced, cand.mutation, cand.parent_id,
                 )
             )
+        with self._writing(layout.HISTORY):
+            self._append(cand, result, status, worker, seconds, reduced)
+        self._maybe_restart_from_best()
+
+    def _append(
+        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float, reduced: int
+    ) -> None:
         assert self.history is not None
+        fitness = float(result.fitness)
         self.history.append(
             HistoryRecord(
                 id=cand.id, parent_id=cand.parent_id, mutation=cand.mutation, detail=cand.detail,
@@ -265,37 +281,34 @@ class CampaignLoop:
                 source=to_source(cand.program),
             )  # fmt: skip
         )
-        self._maybe_restart_from_best()
 
     def _maybe_restart_from_best(self) -> None:
-        every = self.config.search.restart_from_best_every
-        told_children = self.stats.evaluations - 1  # the warm start is not a child
-        if every and told_children > 0 and told_children % every == 0 and self.config.search.mode != "random":
+        search = self.config.search
+        if restart_due(search.restart_from_best_every, self.stats.evaluations, search.mode):
             self.searcher.restart_from_best()
             self.stats = dataclasses.replace(self.stats, restarts_from_best=self.stats.restarts_from_best + 1)
 
     # ---------------------------------------------------------------- state
 
     def _restore(self) -> list[Candidate]:
-        """Loads the checkpoint if there is one; opens the history; returns children to resubmit."""
-        ckpt_path = self.folder / layout.CHECKPOINT
-        if not ckpt_path.exists():
-            # Never checkpointed (killed during the warm start): start over.
+        """Loads the checkpoint, or replays the history; opens the history; returns children to resubmit."""
+        state = restore(self.folder, self.config, self.searcher, self.cache, self._say)
+        if state is None:
+            # Nothing told yet (killed during the warm start): start over.
             self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=0)
             return []
-        ckpt = load_checkpoint(ckpt_path)
-        self.searcher.load_state_dict(ckpt.searcher)
-        self.cache.load_state_dict(ckpt.cache)
-        self.stats = ckpt.stats
-        self.hall = ckpt.hall.resized(self.config.output.hall_of_fame)
-        self.finished = ckpt.finished
-        self._elapsed0 = ckpt.stats.elapsed
-        self._restarts0 = ckpt.stats.worker_restarts
-        self._last_ckpt = (self.stats.evaluations, time.monotonic())
+        self.stats = state.stats
+        self.hall = state.hall.resized(self.config.output.hall_of_fame)
+        self.finished = state.finished
+        self._elapsed0 = state.stats.elapsed
+        self._restarts0 = state.stats.worker_restarts
+        self._saved = self.stats.evaluations if state.checkpointed else None
+        # Replayed from the history: checkpoint at the first chance, so the next resume need not replay.
+        self._last_ckpt = (self.stats.evaluations if state.checkpointed else 0, time.monotonic())
         # Lines written after the checkpoint (and a half-written one) are dropped:
         # their children are re-proposed, or resubmitted, with the same ids.
-        self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=ckpt.history_bytes)
-        return sorted(ckpt.in_flight, key=lambda c: c.id)
+        self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=state.history_bytes)
+        return list(state.in_flight)
 
     def _refresh(self) -> Stats:
         restarts = self._restarts0 + (self.evaluator.restarts if self.evaluator is not None else 0)
@@ -305,38 +318,62 @@ class CampaignLoop:
     def _maybe_checkpoint(self) -> None:
         evals, at = self._last_ckpt
         out = self.config.output
-        if self.stats.evaluations - evals >= out.checkpoint_every or time.monotonic() - at >= out.checkpoint_seconds:
+        # The first checkpoint after the warm start's comes with the first batch (one child per worker).
+        every = out.checkpoint_every if evals > 1 else min(out.checkpoint_every, self.evaluator.num_workers)
+        if self.stats.evaluations - evals >= every or time.monotonic() - at >= out.checkpoint_seconds:
             self._checkpoint()
 
     def _checkpoint(self, force_plot: bool = False) -> None:
         assert self.history is not None
         self._refresh()
         in_flight = tuple(self.submitted.values()) + tuple(c for cs in self.waiting.values() for c in cs)
-        save_checkpoint(
-            self.folder / layout.CHECKPOINT,
-            Checkpoint(
-                searcher=self.searcher.state_dict(),
-                cache=self.cache.state_dict(),
-                stats=self.stats,
-                hall=self.hall,
-                history_bytes=self.history.size,
-                in_flight=tuple(sorted(in_flight, key=lambda c: c.id)),
-                finished=self.finished,
-            ),
+        checkpoint = Checkpoint(
+            searcher=self.searcher.state_dict(),
+            cache=self.cache.state_dict(),
+            stats=self.stats,
+            hall=self.hall,
+            history_bytes=self.history.size,
+            in_flight=tuple(sorted(in_flight, key=lambda c: c.id)),
+            finished=self.finished,
         )
+        with self._writing(layout.CHECKPOINT):
+            save_checkpoint(self.folder / layout.CHECKPOINT, checkpoint)
+        self._saved = self.stats.evaluations
         self._last_ckpt = (self.stats.evaluations, time.monotonic())
         self._write_outputs(force_plot)
 
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """Turns a failed write (a full disk) into one line: what failed, what is safe, how to go on."""
+        try:
+            yield
+        except OSError as err:
+            full = err.errno in (errno.ENOSPC, errno.EDQUOT)
+            cause = "the disk is full" if full else (err.strerror or str(err))
+            kept = (
+                f"the last checkpoint ({self._saved} evaluations) is intact"
+                if self._saved is not None
+                else f"no checkpoint yet; {layout.HISTORY} is replayed on resume"
+            )
+            fix = "free some space" if full else "fix that"
+            raise RunWriteError(
+                f"{self.folder}: cannot write {what} ({cause}); {kept}; {fix}, then resume with: "
+                f"symopt search --resume {self.folder}"
+            ) from err
+
     def _write_outputs(self, force_plot: bool = False) -> None:
         stats = {**self.stats.to_dict(), "finished": self.finished, "run": self.folder.name}
-        atomic_write(self.folder / layout.STATS, json.dumps(stats, indent=2) + "\n")
+        with self._writing(layout.STATS):
+            atomic_write(self.folder / layout.STATS, json.dumps(stats, indent=2) + "\n")
         if self.hall is not self._hall_written:  # unchanged most of the time: skip the writes
-            write_hall_of_fame(self.hall, self.folder)
+            with self._writing(layout.HALL_OF_FAME):
+                write_hall_of_fame(self.hall, self.folder)
             self._hall_written = self.hall
         if force_plot or time.monotonic() - self._last_plot >= _PLOT_SECONDS:
             self._last_plot = time.monotonic()
             records = read_history(self.folder / layout.HISTORY).records
-            plot_progress(records, self.folder / layout.PROGRESS, title=self.folder.name)
+            with self._writing(layout.PROGRESS):
+                plot_progress(records, self.folder / layout.PROGRESS, title=self.folder.name)
 
     # ---------------------------------------------------------------- display
 

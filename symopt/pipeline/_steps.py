@@ -34,7 +34,7 @@ from symopt.funnel import FunnelResult, read_funnel, run_funnel, write_funnel
 from symopt.pipeline._report import write_report
 from symopt.pipeline._state import POST_SEARCH_STEPS, PipelineState
 from symopt.runs import FUNNEL_CSV, PIPELINE_STATE, SIMPLIFIED, SIMPLIFY_JSON, VERDICT_JSON, Run, RunError
-from symopt.runs import atomic_write, finite_or_none, load_run, program_of, read_json_object, top_programs
+from symopt.runs import atomic_write, finite_or_none, load_run, lock_run, program_of, read_json_object, top_programs
 from symopt.simplify import classify, simplify
 
 __all__ = ["Choice", "choose_program", "run_pipeline", "run_step"]
@@ -120,18 +120,20 @@ def run_pipeline(
 
     Raises:
         RunError: a missing or damaged run folder or result file.
+        RunLocked: another process is writing into the folder.
     """
     folder = Path(folder)
     say = _printer(stream)
     ran = []
-    view = load_run(folder)  # the steps write their own files, never the history or config it reads
-    for step in steps:
-        if PipelineState.read(folder).current(step, len(view.history)):
-            say(f"{step}: done already ({folder / PIPELINE_STATE})")
-            continue
-        _run_step(folder, view, step, config, stream, evaluate_fn)
-        ran.append(step)
-    say(f"report: {write_report(folder, view)}")
+    with lock_run(folder, "report"):
+        view = load_run(folder)  # the steps write their own files, never the history or config it reads
+        for step in steps:
+            if PipelineState.read(folder).current(step, len(view.history)):
+                say(f"{step}: done already ({folder / PIPELINE_STATE})")
+                continue
+            _run_step(folder, view, step, config, stream, evaluate_fn)
+            ran.append(step)
+        say(f"report: {write_report(folder, view)}")
     return ran
 
 
@@ -148,7 +150,8 @@ def run_step(
     they used the result this one replaces.
     """
     folder = Path(folder)
-    _run_step(folder, load_run(folder), step, config, stream, evaluate_fn)
+    with lock_run(folder, step):
+        _run_step(folder, load_run(folder), step, config, stream, evaluate_fn)
 
 
 def _run_step(

@@ -17,12 +17,15 @@ Example:
 
 from symopt.runs._atomic import atomic_write
 from symopt.runs._checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from symopt.runs._lock import Holder, RunLocked, holder_of, lock_run
 from symopt.runs._compare import RunCurves, plot_runs, run_curves
 from symopt.runs._hall_of_fame import COLUMNS, Entry, HallOfFame, read_hall_of_fame, write_hall_of_fame
-from symopt.runs._history import HistoryError, HistoryRead, HistoryWriter, read_history
+from symopt.runs._history import HistoryError, HistoryRead, HistoryWriter, id_problems, read_history
 from symopt.runs._layout import (
     BEST,
     CHECKPOINT,
+    LOCK,
+    OLD_CHECKPOINT,
     CONFIG,
     FUNNEL_CSV,
     FUNNEL_JSON,
@@ -53,13 +56,13 @@ from symopt.runs._status import Counts, RunStatus, count_history, run_status
 
 __all__ = [
     "BEST", "CHECKPOINT", "COLUMNS", "CONFIG", "FUNNEL_CSV", "FUNNEL_JSON", "FUNNEL_PNG", "HALL_OF_FAME",
-    "HISTORY", "META_CSV", "META_PNG", "PIPELINE_STATE", "PROGRESS", "RANDOM", "REPORT", "SIMPLIFIED",
+    "HISTORY", "LOCK", "META_CSV", "OLD_CHECKPOINT", "META_PNG", "PIPELINE_STATE", "PROGRESS", "RANDOM", "REPORT", "SIMPLIFIED",
     "SIMPLIFY_JSON", "STATS", "VERDICT_JSON", "WARM_START",
     "Ancestor", "Candidate", "Checkpoint", "CheckpointError", "Counts", "Entry", "HallOfFame", "HistoryError",
-    "HistoryRead", "HistoryRecord", "HistoryWriter", "Individual", "Lineage", "Ranked", "Run", "RunCurves",
-    "RunError", "RunStatus", "SourceNotRecorded", "Stats",
-    "atomic_write", "best_file_name", "count_history", "finite_or_none", "lineage", "load_checkpoint",
-    "load_run", "new_run_dir", "plot_progress", "plot_runs", "program_of", "read_hall_of_fame",
+    "HistoryRead", "HistoryRecord", "Holder", "HistoryWriter", "Individual", "Lineage", "Ranked", "Run", "RunCurves",
+    "RunError", "RunLocked", "RunStatus", "SourceNotRecorded", "Stats",
+    "atomic_write", "best_file_name", "count_history", "finite_or_none", "holder_of", "id_problems", "lineage", "load_checkpoint",
+    "load_run", "lock_run", "new_run_dir", "plot_progress", "plot_runs", "program_of", "read_hall_of_fame",
     "read_history", "read_json_object", "record_of", "run_curves", "run_status", "save_checkpoint",
     "save_png", "top_programs", "write_hall_of_fame",
 ]  # fmt: skip

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from symopt.runs._records import HistoryRecord
 
-__all__ = ["HistoryError", "HistoryRead", "HistoryWriter", "read_history"]
+__all__ = ["HistoryError", "HistoryRead", "HistoryWriter", "id_problems", "read_history"]
 
 
 class HistoryError(ValueError):
@@ -97,10 +97,12 @@ class HistoryRead:
     Attributes:
         records: one record per complete line, in file order.
         torn: the text of a half-written last line (a crash mid-write), or ``None``.
+        ends: the file's byte length after each complete line.
     """
 
     records: list[HistoryRecord]
     torn: str | None = None
+    ends: tuple[int, ...] = ()
 
 
 def read_history(path: str | os.PathLike[str], limit: int | None = None) -> HistoryRead:
@@ -122,8 +124,10 @@ def read_history(path: str | os.PathLike[str], limit: int | None = None) -> Hist
         raise HistoryError(f"{path}: cannot read the history: {err.strerror}") from None
     lines = data.split(b"\n")
     tail = lines.pop()  # after the last newline: empty, or a line cut short
-    records = []
+    records, ends, end = [], [], 0
     for number, line in enumerate(lines, start=1):
+        end += len(line) + 1
+        ends.append(end)
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -135,4 +139,40 @@ def read_history(path: str | os.PathLike[str], limit: int | None = None) -> Hist
         except ValueError as err:
             raise HistoryError(f"{path}:{number}: {err}") from None
     torn = tail.decode("utf-8", errors="replace") if tail else None
-    return HistoryRead(records, torn)
+    return HistoryRead(records, torn, tuple(ends))
+
+
+def id_problems(
+    records: list[HistoryRecord], path: str | os.PathLike[str], expected: set[int] | None = None, covered: int = 0
+) -> list[str]:
+    """What is wrong with a history's child ids, one ``FILE:LINE: ...`` message each (empty: nothing).
+
+    Every id appears once; with ``expected``, the first ``covered`` lines (those a
+    checkpoint counted) hold exactly those ids (the others were in flight).
+
+    Example:
+        >>> id_problems([HistoryRecord(0), HistoryRecord(1), HistoryRecord(1)], "h.jsonl")
+        ['h.jsonl:3: child 1 again (first on line 2)']
+        >>> id_problems([HistoryRecord(0), HistoryRecord(2)], "h.jsonl", expected={0, 1}, covered=2)
+        ['h.jsonl:2: child 2 was not yet proposed at the checkpoint', 'h.jsonl: lines 1-2 lack child 1, which the checkpoint counts as told']
+    """
+    problems, first = [], {}
+    for line, record in enumerate(records, start=1):
+        if record.id < 0:
+            problems.append(f"{os.fspath(path)}:{line}: child id {record.id} is negative")
+        elif record.id in first:
+            problems.append(f"{os.fspath(path)}:{line}: child {record.id} again (first on line {first[record.id]})")
+        else:
+            first[record.id] = line
+    if expected is not None and covered:
+        seen = {r.id for r in records[:covered]}
+        for line, record in enumerate(records[:covered], start=1):
+            if record.id not in expected and first.get(record.id) == line:
+                problems.append(f"{os.fspath(path)}:{line}: child {record.id} was not yet proposed at the checkpoint")
+        missing = sorted(expected - seen)
+        if missing:
+            shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+            problems.append(
+                f"{os.fspath(path)}: lines 1-{covered} lack child {shown}, which the checkpoint counts as told"
+            )
+    return problems

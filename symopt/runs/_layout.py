@@ -5,7 +5,8 @@ Like PySR's ``run_id`` folders, a run folder describes itself::
     runs/quick-20250101-120000/
         config.yaml        the resolved config (every default filled in)
         history.jsonl      one JSON line per evaluated child
-        checkpoint.pkl     resumable state (symopt search --resume)
+        checkpoint.json    resumable state (symopt search --resume), data only
+        .lock              the writer holding the folder (symopt.runs._lock)
         stats.json         counters and rates, and whether the campaign finished
         hall_of_fame.csv   the best distinct programs
         best/rank01_id123.py  their canonical source
@@ -32,12 +33,15 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "BEST",
     "CHECKPOINT",
+    "LOCK",
+    "OLD_CHECKPOINT",
     "CONFIG",
     "FUNNEL_CSV",
     "FUNNEL_JSON",
@@ -61,7 +65,10 @@ __all__ = [
 
 CONFIG = "config.yaml"
 HISTORY = "history.jsonl"
-CHECKPOINT = "checkpoint.pkl"
+CHECKPOINT = "checkpoint.json"
+OLD_CHECKPOINT = "checkpoint.pkl"
+"""The pickle checkpoint of symopt before format 2: never read (unpickling can run code)."""
+LOCK = ".lock"
 STATS = "stats.json"
 HALL_OF_FAME = "hall_of_fame.csv"
 BEST = "best"
@@ -78,6 +85,9 @@ VERDICT_JSON = "verdict.json"
 REPORT = "report.md"
 
 
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # a folder name: no separator, no leading dot
+
+
 class RunError(ValueError):
     """A run folder that is missing or damaged (the message names the file)."""
 
@@ -91,8 +101,17 @@ def new_run_dir(root: str | os.PathLike[str], name: str, exact: bool = False) ->
     """Creates ``root/NAME-YYYYmmdd-HHMMSS`` (or ``root/NAME`` when ``exact``).
 
     Raises:
-        RunError: with ``exact``, when the folder already exists (resume it instead).
+        RunError: ``name`` is not a plain folder name (``../x``, ``a/b``), or, with
+            ``exact``, the folder already exists (resume it instead).
+
+    Example:
+        >>> new_run_dir("runs", "../outside", exact=True)
+        Traceback (most recent call last):
+        ...
+        symopt.runs._layout.RunError: run name '../outside': expected letters, digits, '_', '.', '-' (a folder inside runs)
     """
+    if not _RUN_NAME.fullmatch(name):
+        raise RunError(f"run name {name!r}: expected letters, digits, '_', '.', '-' (a folder inside {root})")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     if exact:

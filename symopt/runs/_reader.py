@@ -3,8 +3,10 @@
 Like PySR's ``from_file``, one call reloads a run: its config, history (typed
 records), hall of fame, best program, stats and last checkpoint. It works on a
 finished run, on one still being written, and on one that was killed: a
-half-written last history line is reported in :attr:`Run.warnings` instead of
-failing. :func:`program_of` finds the
+half-written last history line, a damaged history (a repeated child id, with
+its line numbers) and a missing, corrupt or old pickle checkpoint are reported
+in :attr:`Run.warnings` instead of failing: the history alone is enough to read
+a run. A checkpoint is only ever read as data (:mod:`symopt.runs._checkpoint`). :func:`program_of` finds the
 program of any child id, in this order of sources:
 
 1. the history line's ``source`` field (every line, where the campaign records it);
@@ -34,8 +36,9 @@ from symopt.config import Config, ConfigError, load_config
 from symopt.dsl import DSLError, Program, load, parse, program_hash, resolve
 from symopt.runs._checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from symopt.runs._hall_of_fame import read_hall_of_fame
-from symopt.runs._history import HistoryError, read_history
-from symopt.runs._layout import BEST, CHECKPOINT, CONFIG, HALL_OF_FAME, HISTORY, STATS, RunError, best_file_name
+from symopt.runs._history import HistoryError, HistoryRead, id_problems, read_history
+from symopt.runs._layout import BEST, CHECKPOINT, CONFIG, HALL_OF_FAME, HISTORY, OLD_CHECKPOINT, STATS, RunError
+from symopt.runs._layout import best_file_name
 from symopt.runs._layout import read_json_object
 from symopt.runs._records import WARM_START, HistoryRecord
 
@@ -66,7 +69,8 @@ class Run:
         checkpointed_lines: history lines the checkpoint covers (a resume drops
             and redoes the others), or ``None`` without a checkpoint.
         history_age: seconds since ``history.jsonl`` was last written.
-        warnings: things worth a line on stderr (a half-written history line).
+        warnings: things worth a line on stderr (a half-written history line, a
+            damaged history, a checkpoint that could not be read).
         by_id: the history record of each child id (the first, if repeated).
     """
 
@@ -132,7 +136,7 @@ def _load(folder: Path) -> Run:
         )
     stats = read_json_object(folder / STATS, "stats") or {}
     hall = read_hall_of_fame(folder / HALL_OF_FAME)
-    checkpoint, covered = _read_checkpoint(folder)
+    checkpoint, covered = _read_checkpoint(folder, read, notes)
     by_id: dict[int, HistoryRecord] = {}
     for record in read.records:
         by_id.setdefault(record.id, record)
@@ -153,16 +157,28 @@ def _load(folder: Path) -> Run:
     )
 
 
-def _read_checkpoint(folder: Path) -> tuple[Checkpoint | None, int | None]:
+def _read_checkpoint(folder: Path, read: HistoryRead, notes: list[str]) -> tuple[Checkpoint | None, int | None]:
+    """The checkpoint and the history lines it covers; what is wrong goes to ``notes``."""
     path = folder / CHECKPOINT
-    if not path.exists():
-        return None, None
-    try:
-        checkpoint = load_checkpoint(path)
-    except CheckpointError as err:
-        raise RunError(str(err)) from None
-    with open(folder / HISTORY, "rb") as fh:
-        covered = fh.read(checkpoint.history_bytes).count(b"\n")
+    checkpoint = covered = None
+    if path.exists():
+        try:
+            checkpoint = load_checkpoint(path)
+        except CheckpointError as err:
+            notes.append(f"{err}; showing {HISTORY} alone")
+    elif (folder / OLD_CHECKPOINT).exists():
+        notes.append(
+            f"{folder / OLD_CHECKPOINT}: a checkpoint of an older symopt (pickle), never read: it could run code; "
+            f"showing {HISTORY} alone (symopt search --resume {folder} rebuilds the search from it)"
+        )
+    expected = None
+    if checkpoint is not None:
+        covered = sum(1 for end in read.ends if end <= checkpoint.history_bytes)
+        in_flight = {c.id for c in checkpoint.in_flight}
+        next_id = checkpoint.searcher.get("next_id")
+        if isinstance(next_id, int):
+            expected = set(range(next_id)) - in_flight
+    notes += id_problems(read.records, folder / HISTORY, expected, covered or 0)
     return checkpoint, covered
 
 

@@ -33,6 +33,7 @@ from typing import Any, Iterator
 import ray
 import ray.exceptions
 
+from symopt.evolve.workers._watchdog import start_watchdog
 from symopt.evolve.workers._evaluator import (
     EvaluateFn,
     Evaluator,
@@ -124,6 +125,8 @@ def ray_session(
         return
     # Worker output would interleave with the search's progress lines.
     quiet = {"log_to_driver": False, "logging_level": logging.WARNING, "namespace": namespace}
+    # An embedded Ray's processes are swept up when this driver ends, even by kill -9.
+    watchdog = start_watchdog() if address is None else None
     if address is None:
         try:
             ray.init(
@@ -136,6 +139,8 @@ def ray_session(
                 **quiet,
             )
         except Exception as err:
+            if watchdog is not None:
+                watchdog.close()
             raise RaySessionError(f"could not start a local Ray: {err}") from err
     else:
         _check_reachable(address)
@@ -148,6 +153,8 @@ def ray_session(
         yield
     finally:
         ray.shutdown()  # stops an embedded Ray; only disconnects from a cluster
+        if watchdog is not None:
+            watchdog.close()
 
 
 def worker_env(num_cpus_per_worker: float, num_gpus_per_worker: float) -> dict[str, str]:
