@@ -312,3 +312,19 @@ def test_a_campaign_joins_a_running_cluster_by_address(tmp_path, ray_head):
     assert result.finished
     assert sorted(r.id for r in load_run(result.run_dir).history) == list(range(41))
     assert ray_head.alive(), "leaving the cluster must not stop it"
+
+
+def test_keep_neutral_children_are_cache_hits_with_the_parents_fitness(tmp_path):
+    config = tiny_config(tmp_path, children=60, overrides=("search_space.keep_neutral=true",))
+    result = start_campaign(config, name="neutral", stream=io.StringIO())
+    records = read_history(result.run_dir / "history.jsonl").records
+    by_id = {r.id: r for r in records}
+    neutral = [r for r in records if r.detail.endswith("(neutral)")]
+    assert neutral, "60 children of a 9-statement program include dead-code edits"
+    for r in neutral:
+        parent = by_id[r.parent_id]
+        assert r.status == "cached" and r.seconds == 0.0
+        assert r.hash == parent.hash and r.fitness == parent.fitness
+    stats = json.loads((result.run_dir / "stats.json").read_text())
+    assert stats["neutral"] == len(neutral) <= stats["cache_hits"]
+    assert stats["trained"] + stats["cache_hits"] == 61

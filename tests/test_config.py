@@ -8,6 +8,7 @@ import pytest
 
 from symopt.config import Config, ConfigError, FunnelConfig, SearchConfig, SimplifyConfig, dump_config, load_config, parse_override
 from symopt.config import SearchSpace
+from symopt.proxy_tasks import LION_FITNESS
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
 CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
@@ -221,11 +222,13 @@ def test_shipped_configs_exist():
 
 def test_the_baselines_share_the_discovery_fitness_and_budget():
     lion = load_config(CONFIG_DIR / "lion_discovery.yaml")
-    assert (lion.search.population_size, lion.search.tournament_size) == (1000, 2)
+    assert (lion.search.population_size, lion.search.tournament_size) == (100, 5)
+    assert lion.fitness == LION_FITNESS and lion.search_space.keep_neutral
     for name, mode in (("random_search.yaml", "random"), ("hparam_tuning.yaml", "hparam")):
         baseline = load_config(CONFIG_DIR / name)
         assert baseline.search.mode == mode
-        assert baseline.fitness == lion.fitness == Config().fitness
+        assert baseline.fitness == lion.fitness
+        assert (baseline.search.population_size, baseline.search.tournament_size) == (100, 5)
         assert baseline.search.budget == lion.search.budget
         assert baseline.funnel == lion.funnel
         assert baseline.search_space.max_len == lion.search_space.max_len
@@ -245,3 +248,16 @@ def test_a_stage_reads_and_writes_the_pass_key(tmp_path):
     dump_config(cfg, tmp_path / "saved.yaml")
     assert "pass: beat_adamw" in (tmp_path / "saved.yaml").read_text()
     assert load_config(tmp_path / "saved.yaml") == cfg
+
+
+def test_the_fitness_section_reaches_every_fitness_spec_field(tmp_path):
+    text = """fitness:
+  tasks: [{name: teacher_student, knobs: {teacher_scale: 1.0, init: he, steps: 50, warmup: 0.0}}]
+  lr_aggregate: mean
+  decay_multipliers: [1.0, 10.0]
+"""
+    spec = load_config(write(tmp_path, text)).fitness
+    assert spec.lr_aggregate == "mean" and spec.decay_multipliers == (1.0, 10.0)
+    assert dict(spec.tasks[0].knobs)["teacher_scale"] == 1.0 and dict(spec.tasks[0].knobs)["init"] == "he"
+    with pytest.raises(ConfigError, match=r"fitness.decay_multipliers\[1\]: expected a number > 0"):
+        load_config(write(tmp_path, "fitness: {decay_multipliers: [1.0, 0.0]}\n"))

@@ -140,3 +140,20 @@ def test_identity_gives_the_parent_back() -> None:
     parent = builtin("adamw")
     m = mutate(parent, np.random.default_rng(0), space)
     assert m.kind is MutationKind.IDENTITY and m.child == parent and m.origin == "identity"
+
+
+def test_keep_neutral_keeps_children_with_the_parents_hash() -> None:
+    """Off (default) a same-hash child is re-drawn; on, it is kept, flagged, and only dead code changed."""
+    parent = builtin("adamw")
+    neutral_space = SearchSpace(keep_neutral=True)
+    rng = np.random.default_rng(1)
+    kept = [mutate(parent, rng, neutral_space) for _ in range(300)]
+    neutral = [m for m in kept if m.neutral]
+    assert 0 < len(neutral) < len(kept)
+    for m in kept:
+        assert is_valid(m.child)
+        assert m.neutral == (program_hash(m.child) == program_hash(parent))
+        assert m.detail.endswith("(neutral)") == m.neutral
+    assert any(m.child != parent for m in neutral)  # dead code was added or changed, not a copy
+    rng = np.random.default_rng(1)
+    assert not any(mutate(parent, rng, SPACE).neutral for _ in range(300))

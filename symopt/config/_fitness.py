@@ -54,6 +54,10 @@ def check_fitness_fields(values: Mapping[str, Any]) -> None:
     check(len(multipliers) > 0, "lr_multipliers", "a non-empty list", multipliers)
     for i, mult in enumerate(multipliers):
         check(mult > 0, f"lr_multipliers[{i}]", "a number > 0", mult)
+    decays = values.get("decay_multipliers", (1.0,))
+    check(len(decays) > 0, "decay_multipliers", "a non-empty list", decays)
+    for i, mult in enumerate(decays):
+        check(mult > 0, f"decay_multipliers[{i}]", "a number > 0", mult)
     slot_cost = values.get("slot_cost", 0.0)
     check(slot_cost >= 0, "slot_cost", "a number >= 0", slot_cost)
 

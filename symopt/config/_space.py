@@ -100,6 +100,11 @@ class SearchSpace:
             rather than a variable (default 0.2).
         max_redraws: tries to draw a valid child that differs from its parent
             (default 100).
+        keep_neutral: keep a child with its parent's functional hash (an edit of
+            dead code, or an inserted dead statement) instead of re-drawing it
+            (default false, as the public code). Such a child is a cache hit: no
+            training, the parent's fitness. Dead statements can then drift, the
+            paper's "stepping stones" (docs/lion_discovery.md measures the effect).
         constants_only: only change constants (the hyperparameter-tuning
             baseline); set by ``search.mode: hparam``, not a YAML key.
     """
@@ -110,6 +115,7 @@ class SearchSpace:
     mutation_weights: MutationWeights = field(default_factory=MutationWeights)  # type: ignore[valid-type]
     const_prob: float = 0.2
     max_redraws: int = 100
+    keep_neutral: bool = False
     constants_only: bool = field(default=False, metadata={YAML_HIDDEN: True})
 
     def __post_init__(self) -> None:

@@ -94,7 +94,8 @@ class RegularizedEvolution(SearcherState):
         parent = max((self.population[int(i)] for i in picks), key=lambda m: fitness_key(m.fitness))
         made = mutate(parent.program, self.rng, self.space)
         cand = Candidate(
-            self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, program_hash(made.child)
+            self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, program_hash(made.child),
+            neutral=made.neutral,
         )
         self.next_id += 1
         return cand

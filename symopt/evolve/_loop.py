@@ -218,7 +218,7 @@ class CampaignLoop:
             except MutationFailed:
                 continue  # another tournament may give a parent that can be mutated
             reduced = self._reduced[cand.id] = len(reduce(cand.program))  # reused when told
-            self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws)
+            self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws, cand.neutral)
             return cand
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
 

@@ -1,8 +1,9 @@
 """Mutations as pure, seeded functions ``(program, rng, space) -> Mutation``.
 
 A child is re-drawn until abstract execution accepts it and its functional hash
-differs from its parent's (paper section 2.1; the identity mutation excepted); the
-number of re-draws is kept. :data:`_OPERATORS` holds one operator per
+differs from its parent's (paper section 2.1; the identity mutation excepted), or,
+with ``space.keep_neutral``, until it is valid: a *neutral* child (its parent's
+hash: dead code changed) is then kept and flagged. The number of re-draws is kept. :data:`_OPERATORS` holds one operator per
 :class:`~symopt.config.MutationKind`, and nothing else needs to know the kinds.
 Redundant statements are allowed: they are stepping stones.
 
@@ -52,13 +53,16 @@ class Mutation:
         child: the new program.
         kind: the mutation that made it (``None``: a fresh random program).
         redraws: rejected tries before it (invalid, or the same function as the parent).
-        detail: a short human description, e.g. ``"modify 3.2: 0.999 -> 0.9"``.
+        detail: a short human description, e.g. ``"modify 3.2: 0.999 -> 0.9"``;
+            a neutral child's ends in ``" (neutral)"``.
+        neutral: it has its parent's functional hash (identity, or an edit of dead code).
     """
 
     child: Program
     kind: MutationKind | None
     redraws: int
     detail: str
+    neutral: bool = False
 
     @property
     def origin(self) -> str:
@@ -183,7 +187,17 @@ _OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpa
 
 
 def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mutation:
-    """Draws a valid child of ``parent`` that computes something different.
+    """Draws a valid child of ``parent`` that computes something different
+    (with ``space.keep_neutral``: any valid child; a neutral one is flagged).
+
+    Example:
+        >>> import numpy as np
+        >>> from symopt.dsl import builtin
+        >>> space = SearchSpace(keep_neutral=True)
+        >>> rng = np.random.default_rng(0)
+        >>> children = [mutate(builtin("adamw"), rng, space) for _ in range(200)]
+        >>> any(m.neutral for m in children), all(m.detail.endswith("(neutral)") for m in children if m.neutral)
+        (True, True)
 
     Raises:
         MutationFailed: after ``space.max_redraws`` rejected tries.
@@ -197,8 +211,14 @@ def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mut
         if made is None:
             continue
         child, detail = made
-        if kind is MutationKind.IDENTITY or (is_valid(child) and program_hash(child) != parent_hash):
-            return Mutation(child, kind, tries, detail)
+        if kind is MutationKind.IDENTITY:
+            return Mutation(child, kind, tries, detail, neutral=True)
+        if not is_valid(child):
+            continue
+        neutral = program_hash(child) == parent_hash
+        if neutral and not space.keep_neutral:
+            continue
+        return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
 
 

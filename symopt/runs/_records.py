@@ -63,6 +63,8 @@ class Candidate:
         detail: what changed, for people.
         redraws: children rejected before this one.
         hash: the functional hash (the cache key).
+        neutral: it has its parent's hash (``search_space.keep_neutral``): a
+            cache hit with the parent's fitness, never trained.
     """
 
     id: int
@@ -72,6 +74,7 @@ class Candidate:
     detail: str
     redraws: int
     hash: str
+    neutral: bool = False
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

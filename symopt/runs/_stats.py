@@ -38,6 +38,8 @@ class Stats:
         worker_restarts: evaluation workers that died and were replaced.
         elapsed: seconds of searching, summed over resumes.
         restarts_from_best: times the population was refilled with the best.
+        neutral: children with their parent's functional hash (kept with
+            ``search_space.keep_neutral``, or identity); each is also a cache hit.
     """
 
     children: int = 0
@@ -51,15 +53,18 @@ class Stats:
     worker_restarts: int = 0
     elapsed: float = 0.0
     restarts_from_best: int = 0
+    neutral: int = 0
 
-    def proposed(self, redundant: int, length: int, redraws: int) -> "Stats":
-        """A child was proposed with ``redundant`` of its ``length`` statements redundant."""
+    def proposed(self, redundant: int, length: int, redraws: int, neutral: bool = False) -> "Stats":
+        """A child was proposed with ``redundant`` of its ``length`` statements redundant
+        (``neutral``: with its parent's hash)."""
         ratio = redundant / length if length else 0.0
         return dataclasses.replace(
             self,
             children=self.children + 1,
             redraws=self.redraws + redraws,
             redundant_sum=self.redundant_sum + ratio,
+            neutral=self.neutral + int(neutral),
         )
 
     def cached(self) -> "Stats":
