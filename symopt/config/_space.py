@@ -8,11 +8,11 @@ its member here and its operator in :mod:`symopt.evolve` (``_OPERATORS``).
 Example:
     >>> space = SearchSpace(max_len=16)
     >>> [k.value for k in space.kinds()]
-    ['identity', 'insert', 'delete', 'modify']
+    ['identity', 'insert', 'delete', 'modify', 'modify_beta', 'copy']
     >>> space.weights()
-    (0.0, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333)
+    (0.0, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333, 0.0, 0.0)
     >>> SearchSpace(constants_only=True).weights()
-    (0.0, 0.0, 0.0, 1.0)
+    (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 """
 
 from __future__ import annotations
@@ -51,6 +51,14 @@ class MutationKind(str, enum.Enum):
     """Delete a random statement."""
     MODIFY = ("modify", 1.0)
     """Change one argument of a random statement: another variable, or a new constant."""
+    MODIFY_BETA = ("modify_beta", 0.0)
+    """Drift an interpolation weight c in (0, 1) (``interp``'s third argument, a beta) on the scale
+    of ``1 - c``: ``1 - (1 - c) * 10^a``, a ~ N(0, 1), so .9 -> .99 -> .999 are each about one
+    standard deviation (off by default; not in the paper, whose constant draw MODIFY keeps)."""
+    COPY = ("copy", 0.0)
+    """Insert a copy of a random statement with a fresh target and one variable argument rewired
+    to another variable (identical when there is none), right after the last definition of its
+    arguments (off by default; not in the paper)."""
 
 
 def _check_weights(self: "MutationWeights") -> None:
@@ -75,7 +83,7 @@ MutationWeights = dataclasses.make_dataclass(
 MutationWeights.__doc__ = """Relative probabilities of the mutation kinds (paper: insert, delete, modify equal).
 
 One field per :class:`MutationKind` (YAML keys ``identity``, ``insert``,
-``delete``, ``modify``), defaulting to the kind's ``default_weight``; 0 turns a
+``delete``, ``modify``, ``modify_beta``, ``copy``), defaulting to the kind's ``default_weight``; 0 turns a
 kind off (insert 0: simplification by evolution).
 
 Example:
@@ -95,7 +103,7 @@ class SearchSpace:
         state: the state slots every program declares (default ``[m, v]``, AdamW's
             memory; at most 2).
         mutation_weights: one weight per mutation kind (default identity 0,
-            insert / delete / modify 1).
+            insert / delete / modify 1, modify_beta / copy 0).
         const_prob: probability that a new scalar argument is a fresh constant
             rather than a variable (default 0.2).
         max_redraws: tries to draw a valid child that differs from its parent

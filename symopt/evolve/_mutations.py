@@ -169,9 +169,62 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         if not choices:
             return None
         new = Var(choices[int(rng.integers(len(choices)))])
+    return _with_arg(parent, i, k, new), f"modify {i + 1}.{k + 1}: {old} -> {new}"
+
+
+def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Program:
+    """``parent`` with argument ``k`` of statement ``i`` replaced by ``new``."""
+    st = parent.statements[i]
     args = st.args[:k] + (new,) + st.args[k + 1 :]
-    body = parent.statements[:i] + (st.with_changes(args=args),) + parent.statements[i + 1 :]
-    return parent.with_changes(statements=body), f"modify {i + 1}.{k + 1}: {old} -> {new}"
+    return parent.with_changes(statements=parent.statements[:i] + (st.with_changes(args=args),) + parent.statements[i + 1 :])
+
+
+def _is_beta(st: Statement) -> bool:
+    """``st`` is ``interp(x, y, c)`` with a constant weight ``c`` in (0, 1)."""
+    c = st.args[2] if st.fn == "interp" else None
+    return isinstance(c, Const) and 0.0 < c.value < 1.0
+
+
+def _drift_beta(old: float, rng: np.random.Generator) -> float:
+    # 1 - c times 10^a, a ~ N(0, 1): a factor 10 per standard deviation (.999 -> [.98, .995]: a in
+    # [0.70, 1.30], 15%; with 2^a it would need a in [2.3, 4.3], 1%).
+    return 1.0 - (1.0 - old) * math.pow(10.0, float(rng.normal()))
+
+
+def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    rows = [i for i, st in enumerate(parent.statements) if _is_beta(st)]
+    if not rows:
+        return None
+    i = rows[int(rng.integers(len(rows)))]
+    old = parent.statements[i].args[2]
+    assert isinstance(old, Const)
+    value = _drift_beta(old.value, rng)
+    if not 0.0 < value < 1.0:
+        return None
+    return _with_arg(parent, i, 2, Const(value)), f"modify_beta {i + 1}.3: {old} -> {Const(value)}"
+
+
+def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+    if not parent.statements or len(parent) >= space.max_len:
+        return None
+    i = int(rng.integers(len(parent)))
+    st = parent.statements[i]
+    args = st.args
+    slots = [k for k, a in enumerate(args) if isinstance(a, Var)]
+    if slots:
+        k = slots[int(rng.integers(len(slots)))]
+        env = kinds_before(parent, len(parent))
+        old = args[k]
+        assert isinstance(old, Var)
+        choices = [n for n in _names_of_kind(env, FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
+        if choices:
+            args = args[:k] + (Var(choices[int(rng.integers(len(choices)))]),) + args[k + 1 :]
+    # Right after the last definition of its arguments: it reads their final values (the start: inputs).
+    names = {a.name for a in args if isinstance(a, Var)}
+    index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
+    copy = Statement(_fresh_name(parent), st.fn, args)
+    body = parent.statements[:index] + (copy,) + parent.statements[index:]
+    return parent.with_changes(statements=body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
 
 
 def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
@@ -183,6 +236,8 @@ _OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpa
     MutationKind.INSERT: _insert,
     MutationKind.DELETE: _delete,
     MutationKind.MODIFY: _modify,
+    MutationKind.MODIFY_BETA: _modify_beta,
+    MutationKind.COPY: _copy,
 }
 
 
