@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from symopt.config import Config, ConfigError, FunnelConfig, SearchConfig, SimplifyConfig, dump_config, load_config, parse_override
-from symopt.config import SearchSpace
+from symopt.config import MutationKind, SearchSpace
 from symopt.proxy_tasks import LION_FITNESS
 
 CONFIG_DIR = Path(__file__).parent.parent / "configs"
@@ -232,6 +232,17 @@ def test_the_baselines_share_the_discovery_fitness_and_budget():
         assert baseline.search.budget == lion.search.budget
         assert baseline.funnel == lion.funnel
         assert baseline.search_space.max_len == lion.search_space.max_len
+
+
+def test_only_the_discovery_config_turns_on_the_kinds_not_in_the_paper():
+    """modify_beta and copy default to 0 (quick.yaml and the baselines unchanged); lion_discovery uses them."""
+    extra = (MutationKind.MODIFY_BETA, MutationKind.COPY)
+    assert all(kind.default_weight == 0.0 for kind in extra)
+    for name in ("quick.yaml", "random_search.yaml", "hparam_tuning.yaml"):
+        weights = load_config(CONFIG_DIR / name).search_space.mutation_weights
+        assert all(weights.of(kind) == 0.0 for kind in extra), name
+    lion = load_config(CONFIG_DIR / "lion_discovery.yaml").search_space.mutation_weights
+    assert all(lion.of(kind) > 0.0 for kind in extra)
 
 
 def test_the_discovery_config_runs_the_whole_pipeline_in_a_laptop_budget():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import math
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import dataclasses
 
 from symopt.config import MutationKind, MutationWeights, SearchSpace
-from symopt.dsl import BUILTIN_NAMES, FUNCTIONS, Const, Program, Var, builtin, is_valid, kinds_before, program_hash
+from symopt.dsl import BUILTIN_NAMES, FUNCTIONS, Const, Program, Var, builtin, is_valid, kinds_before, parse, program_hash
 from symopt.evolve import MutationFailed, mutate, random_program
 from symopt.evolve._mutations import _OPERATORS
 
@@ -157,3 +158,67 @@ def test_keep_neutral_keeps_children_with_the_parents_hash() -> None:
     assert any(m.child != parent for m in neutral)  # dead code was added or changed, not a copy
     rng = np.random.default_rng(1)
     assert not any(mutate(parent, rng, SPACE).neutral for _ in range(300))
+
+
+def _only(kind: MutationKind, **space: object) -> SearchSpace:
+    """A space where only ``kind`` is drawn."""
+    weights = {k.value: 0.0 for k in MutationKind}
+    weights[kind.value] = 1.0
+    return SearchSpace(mutation_weights=MutationWeights(**weights), **space)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", [MutationKind.MODIFY_BETA, MutationKind.COPY])
+def test_new_kinds_are_pure_and_seeded(kind: MutationKind) -> None:
+    space, parent = _only(kind, keep_neutral=True), builtin("adamw")
+    first = [mutate(parent, np.random.default_rng(s), space) for s in range(20)]
+    again = [mutate(parent, np.random.default_rng(s), space) for s in range(20)]
+    assert first == again and parent == builtin("adamw")
+    assert all(m.kind is kind and is_valid(m.child) for m in first)
+
+
+def test_modify_beta_drifts_one_minus_beta_on_a_log10_scale() -> None:
+    """Only an interp weight changes, it stays in (0, 1), and log10(1 - c) moves by N(0, 1)."""
+    space, parent = _only(MutationKind.MODIFY_BETA), builtin("adamw")
+    rng = np.random.default_rng(0)
+    steps = []
+    for _ in range(2000):
+        child = mutate(parent, rng, space).child
+        assert len(child) == len(parent) and _changed_statements(parent, child) == 1
+        (i,) = [j for j, (a, b) in enumerate(zip(parent.statements, child.statements)) if a != b]
+        old, new = parent.statements[i], child.statements[i]
+        assert new.fn == "interp" and new.args[:2] == old.args[:2] and 0 < new.args[2].value < 1
+        if old.args[2].value == 0.999:  # .9's draws are cut at a > 1 (the result would leave (0, 1))
+            steps.append(np.log10(1 - new.args[2].value) - np.log10(1 - old.args[2].value))
+    assert 800 < len(steps) < 1200 and abs(np.mean(steps)) < 0.1 and abs(np.std(steps) - 1) < 0.1
+    # .999 -> [.98, .995] needs log10 steps in [log10 5, log10 20]: P = Phi(1.301) - Phi(0.699) ~ 0.146
+    phi = lambda x: 0.5 * (1 + math.erf(x / math.sqrt(2)))  # noqa: E731
+    expected = phi(np.log10(20)) - phi(np.log10(5))
+    share = np.mean([np.log10(5) <= s <= np.log10(20) for s in steps])
+    assert abs(share - expected) < 0.03
+
+
+def test_modify_beta_fails_without_an_interp_weight() -> None:
+    no_beta = parse("def train(w, g, m, v, lr):\n    update = g * lr\n    return update, m, v\n")
+    with pytest.raises(MutationFailed):
+        mutate(no_beta, np.random.default_rng(0), _only(MutationKind.MODIFY_BETA, max_redraws=20))
+
+
+def test_copy_inserts_a_rewired_dead_copy_after_its_inputs() -> None:
+    """One new statement: a fresh target, a parent statement's function, at most one argument
+    changed, right after the last definition of its arguments; dead, so neutral."""
+    space, parent = _only(MutationKind.COPY, keep_neutral=True), builtin("adamw")
+    rng = np.random.default_rng(0)
+    made = set()
+    for _ in range(300):
+        m = mutate(parent, rng, space)
+        child = m.child
+        assert len(child) == len(parent) + 1 and m.neutral and program_hash(child) == program_hash(parent)
+        (index,) = [j for j in range(len(child)) if child.statements[j].target not in {s.target for s in parent.statements}]
+        new = child.statements[index]
+        assert child.statements[:index] + child.statements[index + 1 :] == parent.statements
+        assert any(s.fn == new.fn and sum(a != b for a, b in zip(s.args, new.args)) <= 1 for s in parent.statements)
+        names = {a.name for a in new.args if isinstance(a, Var)}
+        assert index == max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
+        made.add((index, new.fn, new.args))
+    # the stepping stone of the AdamW -> Lion path: square(m) right after m's update
+    assert (2, "square", (Var("m"),)) in made
