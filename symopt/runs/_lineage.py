@@ -26,7 +26,7 @@ class Ancestor:
     Attributes:
         id: the child.
         parent_id: its parent (``None``: the warm start or a random program).
-        mutation: insert, delete, modify, random or warm_start.
+        mutation: a ``MutationKind`` value (insert, delete, modify, ...), random or warm_start.
         detail: what the mutation changed.
         fitness: its fitness (``None`` if not finite).
         status: ok, failed or cached.

@@ -92,7 +92,7 @@ class HistoryRecord:
     Attributes:
         id: the child (0: the warm start).
         parent_id: its parent (``None``: the warm start or a random program).
-        mutation: insert, delete, modify, identity, random or warm_start.
+        mutation: a ``MutationKind`` value (identity, insert, delete, modify, ...), random or warm_start.
         detail: what the mutation changed, for people.
         hash: the functional hash.
         status: ``ok``, ``failed``, or ``cached`` (a cache hit, not trained).
