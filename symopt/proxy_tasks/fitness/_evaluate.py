@@ -119,16 +119,18 @@ def _score_task(
     return _Raw(spec.lr_scale * best, score, made, failed_runs, reason)
 
 
-def _one_at_a_time(analysed: Analysed, task: Task, seeds: tuple[int, ...], scale: float) -> TaskRuns:
-    return lambda r: [run_analysed(analysed, task, seed, scale * r) for seed in seeds]
+def _one_at_a_time(
+    analysed: Analysed, task: Task, seeds: tuple[int, ...], scale: float, ahead: bool
+) -> TaskRuns:
+    return lambda r: [run_analysed(analysed, task, seed, scale * r, ahead) for seed in seeds]
 
 
 def _task_runs(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> list[TaskRuns]:
     """One run supplier per task: batched per shape, or one run at a time (the reference)."""
     parts = [(t.task(), t.run_seeds(seeds), t.lr_scale) for t in spec.tasks]
     if spec.batched:
-        return list(grid_runners(analysed, parts, spec.lr_multipliers))
-    return [_one_at_a_time(analysed, *part) for part in parts]
+        return list(grid_runners(analysed, parts, spec.lr_multipliers, spec.batches_ahead))
+    return [_one_at_a_time(analysed, *part, spec.batches_ahead) for part in parts]
 
 
 def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:

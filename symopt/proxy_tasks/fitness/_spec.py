@@ -123,6 +123,9 @@ class FitnessSpec:
             compiled call (:mod:`symopt.proxy_tasks.batched`); ``False`` trains
             them one at a time, the reference path. Both give the same fitness
             within float tolerance.
+        batches_ahead: train on each seed's batches drawn once per process
+            (:meth:`~symopt.proxy_tasks.base.Task.batches`) rather than step by
+            step in the loop; the same batches either way, so the same fitness.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -134,6 +137,7 @@ class FitnessSpec:
     lr_aggregate: Literal["best", "mean"] = "best"
     decay_multipliers: tuple[float, ...] = (1.0,)
     batched: bool = True
+    batches_ahead: bool = True
 
     def __post_init__(self) -> None:
         for name in ("tasks", "seeds", "lr_multipliers", "decay_multipliers"):
