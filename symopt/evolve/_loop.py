@@ -15,9 +15,10 @@ from typing import IO
 
 import symopt.runs as layout
 from symopt.config import Config
-from symopt.dsl import program_hash, reduce, resolve, to_source
+from symopt.dsl import program_hash, redundant_count, resolve, to_source
 from symopt.evolve._cache import FitnessCache
 from symopt.evolve._evolution import RegularizedEvolution
+from symopt.evolve._hurdles import HurdleWindow
 from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import MutationFailed
 from symopt.evolve._progress import Progress
@@ -35,6 +36,7 @@ from symopt.runs import (
     HistoryWriter,
     Stats,
     atomic_write,
+    finite_or_none,
     load_checkpoint,
     plot_progress,
     read_history,
@@ -86,6 +88,7 @@ class CampaignLoop:
         self.spec = config.fitness
         self.searcher = _searcher(config)
         self.cache: FitnessCache[FitnessResult] = FitnessCache()
+        self.hurdles = HurdleWindow(search.hurdle)
         self.stats = Stats()
         self.hall = HallOfFame(size=config.output.hall_of_fame)
         self.submitted: dict[int, Candidate] = {}  # training now, by id
@@ -177,7 +180,7 @@ class CampaignLoop:
             hash=program_hash(program),
         )
         self.submitted[cand.id] = cand
-        self.evaluator.submit(Job(cand.id, program))
+        self.evaluator.submit(Job(cand.id, program, self.hurdles.cut()))
         while self.submitted:
             for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
                 self._finished_outcome(outcome)
@@ -208,7 +211,7 @@ class CampaignLoop:
                 cand = self.searcher.ask()
             except MutationFailed:
                 continue  # another tournament may give a parent that can be mutated
-            reduced = self._reduced[cand.id] = len(reduce(cand.program))  # reused when told
+            reduced = self._reduced[cand.id] = len(cand.program) - redundant_count(cand.program)  # reused when told
             self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws)
             return cand
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
@@ -222,12 +225,13 @@ class CampaignLoop:
             self.waiting.setdefault(cand.hash, []).append(cand)
         else:
             self.submitted[cand.id] = cand
-            self.evaluator.submit(Job(cand.id, cand.program))
+            self.evaluator.submit(Job(cand.id, cand.program, self.hurdles.cut()))
 
     def _finished_outcome(self, outcome: Outcome) -> None:
         cand = self.submitted.pop(outcome.id)
         result = outcome.result
         self.cache.put(cand.hash, result)
+        self.hurdles.observe(result)
         self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds)
         for twin in self.waiting.pop(cand.hash, []):
             self._tell(twin, result, status="cached", worker="cache", seconds=0.0)
@@ -244,8 +248,9 @@ class CampaignLoop:
             self.stats = self.stats.cached()
         reduced = self._reduced.pop(cand.id, None)
         if reduced is None:  # the warm start, or a child resumed from a checkpoint
-            reduced = len(reduce(cand.program))
-        if result.status == "ok":  # a failure's floor fitness must not take a place
+            reduced = len(cand.program) - redundant_count(cand.program)
+        partial = result.partial
+        if result.status == "ok" and not partial:  # neither a floor nor a part's fitness takes a place
             self.hall = self.hall.add(
                 Entry(
                     cand.id, cand.program, fitness, float(result.metric), cand.hash, len(cand.program),
@@ -262,6 +267,7 @@ class CampaignLoop:
                 t=round(self._elapsed(), 3),
                 # Every child's program, so lineages, diffs and the funnel can read any id.
                 source=to_source(cand.program),
+                partial=partial, hurdle=finite_or_none(result.hurdle_score),
             )  # fmt: skip
         )
         self._maybe_restart_from_best()
@@ -294,6 +300,8 @@ class CampaignLoop:
         # Lines written after the checkpoint (and a half-written one) are dropped:
         # their children are re-proposed, or resubmitted, with the same ids.
         self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=ckpt.history_bytes)
+        if self.hurdles.on:
+            self.hurdles.replay(read_history(self.folder / layout.HISTORY).records)
         return sorted(ckpt.in_flight, key=lambda c: c.id)
 
     def _refresh(self) -> Stats:

@@ -27,6 +27,7 @@ __all__ = [
     "FitnessSpec",
     "TaskScore",
     "FitnessResult",
+    "Hurdle",
     "DEFAULT_FITNESS",
     "LOG_LOSS_CAP",
     "FITNESS_FLOOR",
@@ -211,6 +212,10 @@ class FitnessResult:
         per_task: one :class:`TaskScore` per task (empty when failed before training).
         runs: training runs made.
         slots: the program's live state slots.
+        partial: the program stopped at a :class:`Hurdle`: ``fitness`` (and
+            ``per_task``) count the hurdle's tasks only.
+        hurdle_score: the fitness on the hurdle's tasks alone (``nan`` when
+            evaluated without a hurdle); equal to ``fitness`` when partial.
     """
 
     fitness: float
@@ -221,10 +226,34 @@ class FitnessResult:
     per_task: tuple[TaskScore, ...]
     runs: int
     slots: int
+    partial: bool = False
+    hurdle_score: float = math.nan
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Hurdle:
+    """A cheap first part of the fitness that a program must pass (AutoML-Zero's hurdles).
+
+    The tasks ``tasks`` (indices into ``FitnessSpec.tasks``) are trained first
+    and scored as a fitness of their own; below ``threshold`` the evaluation
+    stops there, with that score, marked partial.
+
+    Example:
+        >>> Hurdle(threshold=0.1).tasks
+        (0,)
+    """
+
+    threshold: float
+    tasks: tuple[int, ...] = (0,)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(sorted(set(self.tasks))))
+        if not self.tasks or min(self.tasks) < 0:
+            raise ValueError(f"a hurdle needs task indices >= 0, got {self.tasks}")
 
 
 def runs_per_evaluation(spec: FitnessSpec) -> int:
