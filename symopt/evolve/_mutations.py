@@ -26,7 +26,18 @@ from typing import Callable
 import numpy as np
 
 from symopt.config import MutationKind, SearchSpace
-from symopt.dsl import FUNCTIONS, Arg, Const, Program, Statement, Var, is_valid, kinds_before, program_hash
+from symopt.dsl import (
+    FUNCTIONS,
+    Arg,
+    Const,
+    Program,
+    Statement,
+    Var,
+    is_valid,
+    kinds_before,
+    program_hash,
+    valid_program_hash,
+)
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -53,12 +64,14 @@ class Mutation:
         kind: the mutation that made it (``None``: a fresh random program).
         redraws: rejected tries before it (invalid, or the same function as the parent).
         detail: a short human description, e.g. ``"modify 3.2: 0.999 -> 0.9"``.
+        hash: the child's :func:`~symopt.dsl.program_hash` (empty: not computed).
     """
 
     child: Program
     kind: MutationKind | None
     redraws: int
     detail: str
+    hash: str = ""
 
     @property
     def origin(self) -> str:
@@ -182,23 +195,41 @@ _OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpa
 }
 
 
-def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mutation:
+def mutate(
+    parent: Program, rng: np.random.Generator, space: SearchSpace, parent_hash: str | None = None
+) -> Mutation:
     """Draws a valid child of ``parent`` that computes something different.
+
+    Args:
+        parent: a valid program.
+        rng: every draw's generator.
+        space: what children may be.
+        parent_hash: ``program_hash(parent)``, when the caller knows it.
+
+    Returns:
+        The child, with its hash.
 
     Raises:
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
-    parent_hash = program_hash(parent)
+    parent_hash = program_hash(parent) if parent_hash is None else parent_hash
     kinds = space.kinds()
-    probs = np.asarray(space.weights())
+    # rng.choice(len(kinds), p=weights), drawn as numpy draws it (one uniform
+    # against the normalised cumulative weights), without its per-call checks.
+    cdf = np.asarray(space.weights(), dtype=float).cumsum()
+    cdf /= cdf[-1]
     for tries in range(space.max_redraws):
-        kind = kinds[int(rng.choice(len(kinds), p=probs))]
+        kind = kinds[int(cdf.searchsorted(rng.random(), side="right"))]
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
         child, detail = made
-        if kind is MutationKind.IDENTITY or (is_valid(child) and program_hash(child) != parent_hash):
-            return Mutation(child, kind, tries, detail)
+        if kind is MutationKind.IDENTITY:
+            return Mutation(child, kind, tries, detail, parent_hash)
+        if is_valid(child):
+            child_hash = valid_program_hash(child)
+            if child_hash != parent_hash:
+                return Mutation(child, kind, tries, detail, child_hash)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
 
 
