@@ -48,7 +48,7 @@ def test_a_child_over_the_hurdle_gets_the_whole_fitness(name: str) -> None:
     assert not passed.partial and not whole.partial
     assert (passed.fitness, passed.runs, passed.per_task) == (whole.fitness, whole.runs, whole.per_task)
     assert passed.hurdle_score == evaluate_fitness(program, FIRST_ONLY).fitness
-    assert math.isnan(whole.hurdle_score)
+    assert whole.hurdle_score is None
 
 
 def test_a_hurdle_on_a_task_the_fitness_lacks_fails_cleanly() -> None:

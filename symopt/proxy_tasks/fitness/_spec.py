@@ -214,7 +214,7 @@ class FitnessResult:
         slots: the program's live state slots.
         partial: the program stopped at a :class:`Hurdle`: ``fitness`` (and
             ``per_task``) count the hurdle's tasks only.
-        hurdle_score: the fitness on the hurdle's tasks alone (``nan`` when
+        hurdle_score: the fitness on the hurdle's tasks alone (``None`` when
             evaluated without a hurdle); equal to ``fitness`` when partial.
     """
 
@@ -227,7 +227,7 @@ class FitnessResult:
     runs: int
     slots: int
     partial: bool = False
-    hurdle_score: float = math.nan
+    hurdle_score: float | None = None  # not nan: results compare equal after a round trip
 
     @property
     def ok(self) -> bool:
