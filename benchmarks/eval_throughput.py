@@ -9,18 +9,22 @@
 
 (c) batched: whole fitness evaluations (``evaluate_fitness``) of the same
     candidates, with all of a program's runs on tasks of one shape in one
-    compiled call (``FitnessSpec.batched``, the default) against one run at a
-    time (``batched=False``), alternating program by program; on today's
-    default fitness and on a teacher-student fitness of 3 teachers x 2 seeds x
-    4 learning-rate multipliers x 1000 steps (PROXY_NOTES section 1).
+    compiled call (``FitnessSpec.batched``, the default) or one run at a time
+    (``batched=False``), and with each seed's batches drawn once per process
+    (``FitnessSpec.batches_ahead``, the default) or step by step in the loop
+    (as before): four paths, alternating program by program; on today's
+    default fitness, on a teacher-student fitness of 3 teachers x 2 seeds x
+    4 learning-rate multipliers x 1000 steps (PROXY_NOTES section 1), and on
+    ``LION_FITNESS`` (5 teachers x 3 multipliers x 1000 steps).
 
 The process pins itself to one core and asks XLA for single-threaded CPU code,
 so the rates are per core. Part (a)/(b) ends with
 ``ratio: R rate: C runs/s/core fitness: F evaluations/s/core`` where C counts
 full-length runs (300 steps at the defaults; runs that diverge stop early and
 are left out of C) and F = C / runs per fitness evaluation. Part (c) prints one
-``batched: R`` line per fitness, R = evaluations/s/core batched over one at a
-time.
+``batched: R`` line per fitness, R = evaluations/s/core on the default path
+(batched, batches ahead) over the reference path of the code before either
+(one at a time, batches in the loop), and the ratios of each change alone.
 
 Example:
     $ .venv/bin/python benchmarks/eval_throughput.py --programs 30 --naive 3
@@ -60,7 +64,7 @@ from symopt.dsl.compiles import CompileCounter  # noqa: E402
 from symopt.dsl.program import Program  # noqa: E402
 from symopt.proxy_tasks import evaluate, make_task  # noqa: E402
 from symopt.proxy_tasks.evaluate import prepare  # noqa: E402
-from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec, evaluate_fitness  # noqa: E402
+from symopt.proxy_tasks.fitness import DEFAULT_FITNESS, LION_FITNESS, FitnessSpec, TaskSpec, evaluate_fitness  # noqa: E402
 from symopt.proxy_tasks.trainer import compile_direct_trainer  # noqa: E402
 
 ASSUMED_RUNS_PER_EVALUATION = 3
@@ -108,31 +112,46 @@ TEACHER_FITNESS = FitnessSpec(
 """A fitness like the next default's: 3 teachers x 2 seeds x 4 multipliers x 1000 steps = 24 runs."""
 
 
+PATHS = {  # (batched, batches_ahead): how the runs of one evaluation are trained
+    "one at a time, batches in the loop": (False, False),
+    "one at a time, batches ahead": (False, True),
+    "batched, batches in the loop": (True, False),
+    "batched, batches ahead": (True, True),
+}
+"""The first is the reference path of the code before batching; the second-to-last
+is the batched path before batches were drawn ahead; the last is the default."""
+
+
 def batched_ratio(label: str, spec: FitnessSpec, programs: list[Program]) -> None:
-    """Prints evaluations/s/core of ``spec`` batched and one run at a time, alternating."""
-    single = dataclasses.replace(spec, batched=False)
-    batched = dataclasses.replace(spec, batched=True)
-    for path in (single, batched):  # compiles every loop, and the baseline
+    """Prints evaluations/s/core of ``spec`` on every path of :data:`PATHS`, alternating
+    path by path for each program, and the ratios between them."""
+    specs = {name: dataclasses.replace(spec, batched=b, batches_ahead=a) for name, (b, a) in PATHS.items()}
+    for name, path in specs.items():  # compiles every loop, and the baseline
         start = time.perf_counter()
         evaluate_fitness(builtin("lion"), path)
-        print(f"{label}: batched={path.batched} first evaluation (compiles) {time.perf_counter() - start:.1f} s")
-    seconds = {False: 0.0, True: 0.0}
+        print(f"{label}: {name}: first evaluation (compiles) {time.perf_counter() - start:.1f} s")
+    seconds = dict.fromkeys(specs, 0.0)
     worst = 0.0
     with CompileCounter() as compiles:
         for program in programs:
             results = {}
-            for path in (single, batched):
+            for name, path in specs.items():
                 start = time.perf_counter()
-                results[path.batched] = evaluate_fitness(program, path)
-                seconds[path.batched] += time.perf_counter() - start
-            if results[True].ok and results[False].ok:
-                worst = max(worst, abs(results[True].fitness - results[False].fitness))
+                results[name] = evaluate_fitness(program, path)
+                seconds[name] += time.perf_counter() - start
+            fitnesses = [r.fitness for r in results.values() if r.ok]
+            if fitnesses:
+                worst = max(worst, max(fitnesses) - min(fitnesses))
     n = len(programs)
-    print(
-        f"{label}: {n} evaluations each, one at a time {n / seconds[False]:.2f}/s, "
-        f"batched {n / seconds[True]:.2f}/s; largest fitness difference {worst:.1e}; compiles: {compiles.count}"
-    )
-    print(f"batched: {seconds[False] / seconds[True]:.2f} ({label})")
+    for name in specs:
+        print(f"{label}: {name}: {n / seconds[name]:.2f} evaluations/s")
+    print(f"{label}: {n} evaluations per path; largest fitness difference between paths {worst:.1e}; "
+          f"compiles: {compiles.count}")
+    names = list(specs)
+    print(f"batches ahead over in the loop: {seconds[names[0]] / seconds[names[1]]:.2f} one at a time, "
+          f"{seconds[names[2]] / seconds[names[3]]:.2f} batched ({label})")
+    print(f"batched over one at a time, both with batches ahead: {seconds[names[1]] / seconds[names[3]]:.2f} ({label})")
+    print(f"batched: {seconds[names[0]] / seconds[names[3]]:.2f} ({label}; default path over the reference path)")
 
 
 def main() -> None:
@@ -196,6 +215,7 @@ def main_batched(args: argparse.Namespace) -> None:
     programs = candidates(np.random.default_rng(args.seed), args.evaluations)
     batched_ratio("default fitness", DEFAULT_FITNESS, programs)
     batched_ratio("teacher-student 3x2x4x1000", TEACHER_FITNESS, programs)
+    batched_ratio("LION_FITNESS", LION_FITNESS, programs)
 
 
 if __name__ == "__main__":

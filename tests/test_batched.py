@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import jax
+import numpy as np
 import pytest
 
 from symopt.dsl import builtin
 from symopt.dsl.compiles import CompileCounter
 from symopt.dsl.program import Const, Program, Statement, Var
+from symopt.proxy_tasks import base
 from symopt.proxy_tasks.batched import batchable, run_grid
 from symopt.proxy_tasks.evaluate import analyse, run_analysed
 from symopt.proxy_tasks.fitness import FitnessSpec, TaskSpec, evaluate_fitness
@@ -88,6 +90,31 @@ def test_a_new_program_costs_no_compile() -> None:
     assert counter.count == 0
     assert all(r.ok and math.isfinite(r.fitness) for r in results)
     assert results[0].fitness != results[1].fitness
+
+
+@pytest.mark.parametrize("name, knobs", [("teacher_student", KNOBS), ("digits_mlp", {"steps": 20, "batch": 8})])
+def test_batches_drawn_ahead_are_the_ones_the_loop_draws(name: str, knobs: dict) -> None:
+    task = make_task(name, **knobs)
+    analysed = analyse(builtin("lion"))
+    ahead, in_loop = (run_analysed(analysed, task, 5, 2.0, ahead=a) for a in (True, False))
+    assert ahead.ok and (ahead.metric, ahead.train_loss) == (in_loop.metric, in_loop.train_loss)
+    grids = [run_grid(analysed, TEACHERS, (0, 1), ((0, 1.0), (1, 3.0)), ahead=a) for a in (True, False)]
+    assert [[(r.metric, r.train_loss) for r in row] for row in grids[0]] == [
+        [(r.metric, r.train_loss) for r in row] for row in grids[1]
+    ]
+
+
+def test_drawn_batches_are_kept_within_a_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    task = make_task("teacher_student", **{**KNOBS, "data_seed": 7})
+    one_seed = 4 * KNOBS["steps"] * KNOBS["batch"] * task.knobs.in_dim  # float32 bytes
+    monkeypatch.setattr(base, "BATCH_CACHE_BYTES", 2 * one_seed)
+    first = np.asarray(task.batches((0,)))[0]
+    task.batches((1,))
+    task.batches((0,))  # used again: now the most recent
+    task.batches((2,))
+    assert list(task._batches) == [(0,), (2,)]
+    assert np.array_equal(np.asarray(task.batches((0,)))[0], first)
+    assert np.array_equal(np.asarray(task.batches((0, 1)))[0], first)
 
 
 def _has_gpu() -> bool:

@@ -24,7 +24,7 @@ from symopt.config._schema import check
 from symopt.config._space import SearchSpace
 from symopt.config._stages import PIPELINE_STEPS, FunnelConfig, PipelineStep, SimplifyConfig, check_pipeline
 
-__all__ = ["Budget", "Config", "OutputConfig", "RayConfig", "SearchConfig"]
+__all__ = ["Budget", "Config", "HurdleConfig", "OutputConfig", "RayConfig", "SearchConfig"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -54,6 +54,37 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class HurdleConfig:
+    """A cheap first part of the fitness each child must pass (AutoML-Zero's hurdles;
+    section ``search.hurdle``). Off by default.
+
+    A child trains the fitness's tasks ``tasks`` first; when their score (a
+    fitness on those tasks alone) is below the ``percentile``-th percentile of
+    the same score of the last ``window`` children that passed or stopped
+    there, it stops, with that score as its fitness, marked ``partial`` in
+    the history. The hurdle applies once ``min_scores`` scores are known.
+
+    Attributes:
+        percentile: in ``(0, 100)`` (default null: no hurdle; AutoML-Zero's 75).
+        tasks: indices into ``fitness.tasks`` of the part trained first (default ``[0]``).
+        window: how many recent children's scores set the hurdle (default 100).
+        min_scores: scores needed before the hurdle applies (default 20).
+    """
+
+    percentile: float | None = None
+    tasks: tuple[int, ...] = (0,)
+    window: int = 100
+    min_scores: int = 20
+
+    def __post_init__(self) -> None:
+        ok = self.percentile is None or 0 < self.percentile < 100
+        check(ok, "percentile", "a number in (0, 100) or null", self.percentile)
+        check(len(self.tasks) > 0 and min(self.tasks) >= 0, "tasks", "a non-empty list of task indices", self.tasks)
+        check(self.window >= 1, "window", "an integer >= 1", self.window)
+        check(1 <= self.min_scores <= self.window, "min_scores", "an integer in [1, window]", self.min_scores)
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """The search method (section ``search``; paper section 2.2).
 
@@ -70,6 +101,7 @@ class SearchConfig:
         budget: when to stop (default: no limit).
         restart_from_best_every: refill the population with the best program
             every this many evaluations (default null: never).
+        hurdle: see :class:`HurdleConfig` (default: off).
     """
 
     mode: Literal["evolution", "random", "hparam"] = "evolution"
@@ -78,6 +110,7 @@ class SearchConfig:
     tournament_size: int = 2
     budget: Budget = field(default_factory=Budget)
     restart_from_best_every: int | None = None
+    hurdle: HurdleConfig = field(default_factory=HurdleConfig)
 
     def __post_init__(self) -> None:
         check(self.population_size >= 1, "population_size", "an integer >= 1", self.population_size)
@@ -190,5 +223,7 @@ class Config:
         check(bool(_NAME.match(self.name)), "name", "letters, digits, '_', '.', '-'", self.name)
         check(0 <= self.seed < 2**63, "seed", "an integer in [0, 2**63)", self.seed)
         check_pipeline(self.pipeline)
+        tasks = self.search.hurdle.tasks
+        check(max(tasks) < len(self.fitness.tasks), "search.hurdle.tasks", "indices into fitness.tasks", tasks)
 
 

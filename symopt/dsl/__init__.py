@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the same names, for readers and type checkers
         program_hash,
         reduce,
         redundant_count,
+        valid_program_hash,
         validate,
     )
     from symopt.dsl.builtins import BUILTIN_NAMES, builtin, resolve
@@ -64,13 +65,14 @@ __all__ = [
     "redundant_count",
     "resolve",
     "to_source",
+    "valid_program_hash",
     "validate",
 ]
 
 _WHERE = {
     **dict.fromkeys(
         ("depends_on_gradient", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
-         "redundant_count", "validate"),
+         "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),
     **dict.fromkeys(("BUILTIN_NAMES", "builtin", "resolve"), "builtins"),

@@ -22,7 +22,7 @@ Example:
     True
 """
 
-from symopt.dsl.hashing import program_hash
+from symopt.dsl.hashing import program_hash, valid_program_hash
 from symopt.dsl.kinds import Kind, is_valid, kinds_before, validate
 from symopt.dsl.redundancy import depends_on_gradient, live_slots, reduce, redundant_count
 
@@ -36,4 +36,5 @@ __all__ = [
     "redundant_count",
     "depends_on_gradient",
     "program_hash",
+    "valid_program_hash",
 ]

@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from itertools import permutations
 
@@ -36,7 +37,7 @@ from symopt.dsl.redundancy import Dataflow, Source, dataflow, liveness
 from symopt.dsl.kinds import validate
 from symopt.dsl.program import Const, Program
 
-__all__ = ["COMMUTATIVE", "MAX_PERMUTED_SLOTS", "HASH_LENGTH", "program_hash"]
+__all__ = ["COMMUTATIVE", "MAX_PERMUTED_SLOTS", "HASH_LENGTH", "program_hash", "valid_program_hash"]
 
 COMMUTATIVE: frozenset[str] = frozenset({"add", "mul", "maximum", "minimum", "dot", "cosine_sim"})
 """Functions whose two arguments can be swapped without changing the result."""
@@ -67,6 +68,17 @@ def program_hash(program: Program) -> str:
         16
     """
     validate(program)
+    return valid_program_hash(program)
+
+
+def valid_program_hash(program: Program) -> str:
+    """:func:`program_hash` of a program the caller has just validated (not checked again).
+
+    Example:
+        >>> from symopt.dsl.builtins import builtin
+        >>> valid_program_hash(builtin("lion")) == program_hash(builtin("lion"))
+        True
+    """
     flow = dataflow(program)
     live = liveness(program)
     orders = permutations(live.slots) if len(live.slots) <= MAX_PERMUTED_SLOTS else [live.slots]
@@ -90,8 +102,12 @@ def _step_digest(
 
     # Statement order is topological, so every child is hashed before its parent.
     for index in sorted(statements):
-        fn = program.statements[index].fn
-        children = [digest(source) for source in flow.args[index]]
+        statement = program.statements[index]
+        # A constant is read from the program itself: the dataflow is cached per
+        # program, and programs equal but for 0.0 / -0.0 share it.
+        sources = zip(flow.args[index], statement.args)
+        children = [digest(arg if isinstance(source, Const) else source) for source, arg in sources]
+        fn = statement.fn
         if fn in COMMUTATIVE:
             children.sort()
         digests[index] = _sha(f"{fn}({','.join(children)})")
@@ -100,5 +116,8 @@ def _step_digest(
     return _sha(f"return({','.join(digest(root) for root in roots)})")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _sha(text: str) -> str:
+    # Cached: a population's programs share most of their nodes, and the slot
+    # orders of one program share every node that reads no slot.
     return hashlib.sha256(text.encode()).hexdigest()

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
@@ -51,20 +52,27 @@ def validate(program: Program) -> None:
         ...     print(error.index, error.reason)
         0 the update 'update' must be a tensor, got a scalar
     """
-    env = _abstract_run(program, len(program))
+    fault = _fault(program)
+    if fault is not None:
+        raise InvalidProgram(*fault)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _fault(program: Program) -> tuple[str, int | None] | None:
+    """``(reason, index)`` of the first fault, or ``None``; cached (a search checks a
+    child's validity several times: when it is drawn, hashed and reduced)."""
+    try:
+        env = _abstract_run(program, len(program))
+    except InvalidProgram as err:
+        return err.reason, err.index
     if program.output not in env:
-        raise InvalidProgram(f"the output {program.output!r} is never assigned")
+        return f"the output {program.output!r} is never assigned", None
     if env[program.output] != "tensor":
-        raise InvalidProgram(
-            f"the update {program.output!r} must be a tensor, got a scalar",
-            _last_write(program, program.output),
-        )
+        return f"the update {program.output!r} must be a tensor, got a scalar", _last_write(program, program.output)
     for slot in program.state:
         if env[slot] != "tensor":
-            raise InvalidProgram(
-                f"state slot {slot!r} must return a tensor, got a scalar",
-                _last_write(program, slot),
-            )
+            return f"state slot {slot!r} must return a tensor, got a scalar", _last_write(program, slot)
+    return None
 
 
 def is_valid(program: Program) -> bool:

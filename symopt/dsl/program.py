@@ -104,6 +104,19 @@ class Program:
         object.__setattr__(self, "statements", tuple(self.statements))
         object.__setattr__(self, "state", tuple(self.state))
 
+    def __hash__(self) -> int:
+        # The dataclass hash, computed once: the analyses cache by program, and
+        # hashing every statement again on each lookup cost more than some of them.
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = self.__dict__["_hash"] = hash((self.statements, self.state, self.output))
+            return value
+
+    def __getstate__(self) -> dict[str, Any]:
+        # str hashes differ between processes: a pickled program computes its own.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @property
     def signature(self) -> tuple[str, ...]:
         """Parameter names of ``train``: ``w, g, *state, lr``."""

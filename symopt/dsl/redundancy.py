@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Union
 
@@ -77,6 +78,7 @@ class Liveness:
     inputs: frozenset[str]
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def dataflow(program: Program) -> Dataflow:
     """Resolves every read to the value it sees: the latest assignment, or the input.
 
@@ -99,8 +101,9 @@ def dataflow(program: Program) -> Dataflow:
     return Dataflow(tuple(args), tuple(_resolve(Var(name), latest) for name in program.returns))
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def liveness(program: Program) -> Liveness:
-    """The live statements and state slots of a valid program (see the module doc).
+    """The live statements and state slots of a valid program (see the module doc); cached.
 
     Example:
         >>> from symopt.dsl.program import Program, Statement, Var
@@ -176,7 +179,9 @@ def redundant_count(program: Program) -> int:
         >>> redundant_count(Program((Statement("update", "sign", (Var("g"),)),)))
         0
     """
-    return len(program) - len(reduce(program))
+    validate(program)
+    # reduce() keeps exactly the live statements.
+    return len(program) - len(liveness(program).statements)
 
 
 def depends_on_gradient(program: Program) -> bool:

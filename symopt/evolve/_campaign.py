@@ -30,7 +30,8 @@ from typing import IO
 
 import symopt.runs as layout
 from symopt.config import Config, dump_config
-from symopt.evolve._loop import CampaignError, CampaignLoop, CampaignResult, RunWriteError
+from symopt.evolve._loop import CampaignLoop
+from symopt.evolve._outcome import CampaignError, CampaignResult, RunWriteError
 from symopt.evolve.workers import EvaluateFn
 
 __all__ = ["CampaignError", "CampaignResult", "RunWriteError", "resume_campaign", "run_campaign", "start_campaign"]

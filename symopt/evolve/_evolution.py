@@ -92,9 +92,9 @@ class RegularizedEvolution(SearcherState):
         picks = self.rng.choice(len(self.population), size=self.tournament_size, replace=False)
         # Ties go to the earlier draw, which is itself random.
         parent = max((self.population[int(i)] for i in picks), key=lambda m: fitness_key(m.fitness))
-        made = mutate(parent.program, self.rng, self.space)
+        made = mutate(parent.program, self.rng, self.space, parent_hash=parent.hash)
         cand = Candidate(
-            self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, program_hash(made.child),
+            self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, made.hash,
             neutral=made.neutral,
         )
         self.next_id += 1

@@ -11,17 +11,18 @@ import errno
 import json
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
 
 import symopt.runs as layout
 from symopt.config import Config
-from symopt.dsl import program_hash, reduce, resolve, to_source
+from symopt.dsl import program_hash, redundant_count, resolve, to_source
 from symopt.evolve._cache import FitnessCache
 from symopt.evolve._evolution import RegularizedEvolution
+from symopt.evolve._hurdles import HurdleWindow
 from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import MutationFailed
+from symopt.evolve._outcome import CampaignError, CampaignResult, RunWriteError
 from symopt.evolve._progress import Progress
 from symopt.evolve._random_search import RandomSearch
 from symopt.evolve._restore import restart_due, restore
@@ -38,6 +39,7 @@ from symopt.runs import (
     HistoryWriter,
     Stats,
     atomic_write,
+    finite_or_none,
     plot_progress,
     read_history,
     save_checkpoint,
@@ -45,42 +47,12 @@ from symopt.runs import (
 )
 
 
-__all__ = ["CampaignError", "CampaignLoop", "CampaignResult", "RunWriteError", "WARM_START_ID"]
+__all__ = ["CampaignLoop", "WARM_START_ID"]
 
 WARM_START_ID = 0
 _WAIT_SECONDS = 0.5  # how long one wait() blocks: the latency of Ctrl-C and of time budgets
 _PLOT_SECONDS = 60.0  # redraw progress.png at most this often (it rereads the history)
 _MAX_FAILED_ASKS = 1000  # consecutive MutationFailed before giving up
-
-
-class CampaignError(RuntimeError):
-    """The campaign cannot go on: Ray could not start or join, or workers kept dying.
-
-    A checkpoint was written first when there was anything to save.
-    """
-
-
-class RunWriteError(CampaignError):
-    """Writing into the run folder failed (the disk is full, say); the last checkpoint is intact."""
-
-
-@dataclass(frozen=True)
-class CampaignResult:
-    """How a campaign ended.
-
-    Attributes:
-        run_dir: its folder.
-        stats: the final counters.
-        finished: it reached its budget (else it was interrupted).
-        exit_code: 0 finished, 130 Ctrl-C, 143 SIGTERM.
-    """
-
-    run_dir: Path
-    stats: Stats
-    finished: bool
-    exit_code: int
-
-
 
 
 class CampaignLoop:
@@ -92,6 +64,7 @@ class CampaignLoop:
         self.spec = config.fitness
         self.searcher = _searcher(config)
         self.cache: FitnessCache[FitnessResult] = FitnessCache()
+        self.hurdles = HurdleWindow(search.hurdle)
         self.stats = Stats()
         self.hall = HallOfFame(size=config.output.hall_of_fame)
         self.submitted: dict[int, Candidate] = {}  # training now, by id
@@ -186,7 +159,7 @@ class CampaignLoop:
             hash=program_hash(program),
         )
         self.submitted[cand.id] = cand
-        self.evaluator.submit(Job(cand.id, program))
+        self.evaluator.submit(Job(cand.id, program, self.hurdles.cut()))
         while self.submitted:
             for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
                 self._finished_outcome(outcome)
@@ -217,7 +190,7 @@ class CampaignLoop:
                 cand = self.searcher.ask()
             except MutationFailed:
                 continue  # another tournament may give a parent that can be mutated
-            reduced = self._reduced[cand.id] = len(reduce(cand.program))  # reused when told
+            reduced = self._reduced[cand.id] = len(cand.program) - redundant_count(cand.program)  # reused when told
             self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws, cand.neutral)
             return cand
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
@@ -231,12 +204,13 @@ class CampaignLoop:
             self.waiting.setdefault(cand.hash, []).append(cand)
         else:
             self.submitted[cand.id] = cand
-            self.evaluator.submit(Job(cand.id, cand.program))
+            self.evaluator.submit(Job(cand.id, cand.program, self.hurdles.cut()))
 
     def _finished_outcome(self, outcome: Outcome) -> None:
         cand = self.submitted.pop(outcome.id)
         result = outcome.result
         self.cache.put(cand.hash, result)
+        self.hurdles.observe(result)
         self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds)
         for twin in self.waiting.pop(cand.hash, []):
             self._tell(twin, result, status="cached", worker="cache", seconds=0.0)
@@ -253,8 +227,9 @@ class CampaignLoop:
             self.stats = self.stats.cached()
         reduced = self._reduced.pop(cand.id, None)
         if reduced is None:  # the warm start, or a child resumed from a checkpoint
-            reduced = len(reduce(cand.program))
-        if result.status == "ok":  # a failure's floor fitness must not take a place
+            reduced = len(cand.program) - redundant_count(cand.program)
+        partial = result.partial
+        if result.status == "ok" and not partial:  # neither a floor nor a part's fitness takes a place
             self.hall = self.hall.add(
                 Entry(
                     cand.id, cand.program, fitness, float(result.metric), cand.hash, len(cand.program),
@@ -279,6 +254,7 @@ class CampaignLoop:
                 t=round(self._elapsed(), 3),
                 # Every child's program, so lineages, diffs and the funnel can read any id.
                 source=to_source(cand.program),
+                partial=result.partial, hurdle=finite_or_none(result.hurdle_score),
             )  # fmt: skip
         )
 
@@ -308,6 +284,8 @@ class CampaignLoop:
         # Lines written after the checkpoint (and a half-written one) are dropped:
         # their children are re-proposed, or resubmitted, with the same ids.
         self.history = HistoryWriter.open(self.folder / layout.HISTORY, truncate_to=state.history_bytes)
+        if self.hurdles.on:
+            self.hurdles.replay(read_history(self.folder / layout.HISTORY).records)
         return list(state.in_flight)
 
     def _refresh(self) -> Stats:

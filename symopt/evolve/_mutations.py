@@ -27,7 +27,18 @@ from typing import Callable
 import numpy as np
 
 from symopt.config import MutationKind, SearchSpace
-from symopt.dsl import FUNCTIONS, Arg, Const, Program, Statement, Var, is_valid, kinds_before, program_hash
+from symopt.dsl import (
+    FUNCTIONS,
+    Arg,
+    Const,
+    Program,
+    Statement,
+    Var,
+    is_valid,
+    kinds_before,
+    program_hash,
+    valid_program_hash,
+)
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -55,6 +66,7 @@ class Mutation:
         redraws: rejected tries before it (invalid, or the same function as the parent).
         detail: a short human description, e.g. ``"modify 3.2: 0.999 -> 0.9"``;
             a neutral child's ends in ``" (neutral)"``.
+        hash: the child's :func:`~symopt.dsl.program_hash` (empty: not computed).
         neutral: it has its parent's functional hash (identity, or an edit of dead code).
     """
 
@@ -62,6 +74,7 @@ class Mutation:
     kind: MutationKind | None
     redraws: int
     detail: str
+    hash: str = ""
     neutral: bool = False
 
     @property
@@ -241,7 +254,9 @@ _OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpa
 }
 
 
-def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mutation:
+def mutate(
+    parent: Program, rng: np.random.Generator, space: SearchSpace, parent_hash: str | None = None
+) -> Mutation:
     """Draws a valid child of ``parent`` that computes something different
     (with ``space.keep_neutral``: any valid child; a neutral one is flagged).
 
@@ -254,26 +269,39 @@ def mutate(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Mut
         >>> any(m.neutral for m in children), all(m.detail.endswith("(neutral)") for m in children if m.neutral)
         (True, True)
 
+    Args:
+        parent: a valid program.
+        rng: every draw's generator.
+        space: what children may be.
+        parent_hash: ``program_hash(parent)``, when the caller knows it.
+
+    Returns:
+        The child, with its hash.
+
     Raises:
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
-    parent_hash = program_hash(parent)
+    parent_hash = program_hash(parent) if parent_hash is None else parent_hash
     kinds = space.kinds()
-    probs = np.asarray(space.weights())
+    # rng.choice(len(kinds), p=weights), drawn as numpy draws it (one uniform
+    # against the normalised cumulative weights), without its per-call checks.
+    cdf = np.asarray(space.weights(), dtype=float).cumsum()
+    cdf /= cdf[-1]
     for tries in range(space.max_redraws):
-        kind = kinds[int(rng.choice(len(kinds), p=probs))]
+        kind = kinds[int(cdf.searchsorted(rng.random(), side="right"))]
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
         child, detail = made
         if kind is MutationKind.IDENTITY:
-            return Mutation(child, kind, tries, detail, neutral=True)
+            return Mutation(child, kind, tries, detail, hash=parent_hash, neutral=True)
         if not is_valid(child):
             continue
-        neutral = program_hash(child) == parent_hash
+        child_hash = valid_program_hash(child)
+        neutral = child_hash == parent_hash
         if neutral and not space.keep_neutral:
             continue
-        return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, neutral=neutral)
+        return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, hash=child_hash, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
 
 

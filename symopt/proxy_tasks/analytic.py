@@ -35,7 +35,7 @@ def _exact_problem(
     """A problem without batches: both the training loss and the metric are ``objective``."""
     return Problem(
         init=init,
-        loss=lambda params, data, key: objective(params, data),
+        loss=lambda params, data, batch: objective(params, data),
         evaluate=lambda params, data: (objective(params, data), {}),
         data=data,
         steps=knobs.steps,

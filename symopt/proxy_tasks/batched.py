@@ -70,7 +70,7 @@ def _group(tasks: tuple[Task, ...]) -> tuple[Callable[..., list[list[TrainOutput
 
 
 def run_grid(
-    analysed: Analysed, tasks: Sequence[Task], seeds: Sequence[int], combos: Sequence[Combo]
+    analysed: Analysed, tasks: Sequence[Task], seeds: Sequence[int], combos: Sequence[Combo], ahead: bool = True
 ) -> list[list[RunResult]]:
     """Trains ``analysed`` from each seed at each combo, in one call; never raises.
 
@@ -79,6 +79,9 @@ def run_grid(
         tasks: tasks that :func:`batchable` accepts together.
         seeds: training seeds.
         combos: ``(index into tasks, lr_mult)`` pairs.
+        ahead: train on the seeds' batches drawn once (:meth:`Task.batches`,
+            the first task's: a family's tasks share them); ``False`` draws
+            them in the loop, the same values.
 
     Returns:
         ``results[s][c]``: the run from ``seeds[s]`` at ``combos[c]``, as
@@ -97,7 +100,8 @@ def run_grid(
         if isinstance(encoded, str):
             return _all_failed(encoded, start, seeds, combos)
         train, data = _group(tuple(tasks))
-        outs = train(encoded, list(seeds), [m for _, m in combos], data, [t for t, _ in combos])
+        batches = tasks[0].batches(seeds) if ahead else None
+        outs = train(encoded, list(seeds), [m for _, m in combos], data, [t for t, _ in combos], batches)
     except Exception as err:  # the search must go on whatever one candidate does
         return _all_failed(f"{type(err).__name__}: {err}", start, seeds, combos)
     share = (time.perf_counter() - start) / (len(seeds) * len(combos))
@@ -113,6 +117,7 @@ def grid_runners(
     analysed: Analysed,
     parts: Sequence[tuple[Task, tuple[int, ...], float]],
     multipliers: Sequence[float],
+    ahead: bool = True,
 ) -> list[TaskRuns]:
     """One :data:`TaskRuns` per part, with every part's runs at ``multipliers``
     trained up front in one call per group of batchable parts.
@@ -123,6 +128,7 @@ def grid_runners(
             multiplier ``r`` trains at ``lr_scale * r``.
         multipliers: the multipliers to train up front; a runner asked for
             another (a grown grid) trains that part's seeds in one more call.
+        ahead: as for :func:`run_grid`.
     """
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, (task, seeds, _) in enumerate(parts):
@@ -132,7 +138,7 @@ def grid_runners(
     for members in groups.values():
         tasks = [parts[i][0] for i in members]
         combos = [(k, parts[i][2] * r) for k, i in enumerate(members) for r in multipliers]
-        grid = run_grid(analysed, tasks, parts[members[0]][1], combos)
+        grid = run_grid(analysed, tasks, parts[members[0]][1], combos, ahead)
         for c, (k, _) in enumerate(combos):
             done[(members[k], multipliers[c % len(multipliers)])] = [row[c] for row in grid]
         group_of.update({i: members for i in members})
@@ -143,7 +149,8 @@ def grid_runners(
 
         def runs(r: float) -> list[RunResult]:
             if (i, r) not in done:
-                grid = run_grid(analysed, [parts[j][0] for j in members], seeds, [(members.index(i), scale * r)])
+                combo = [(members.index(i), scale * r)]
+                grid = run_grid(analysed, [parts[j][0] for j in members], seeds, combo, ahead)
                 done[(i, r)] = [row[0] for row in grid]
             return done[(i, r)]
 

@@ -120,11 +120,13 @@ class CharLM(Task):
             logits = nn.dense_apply(params["head"], nn.layer_norm(params["ln"], h))
             return nn.cross_entropy(logits, targets)
 
-        def loss(params: dict[str, Any], data: dict[str, jax.Array], key: jax.Array) -> jax.Array:
-            starts = jax.random.randint(key, (k.batch,), 0, data["train"].shape[0] - k.context)
+        def sample(key: jax.Array) -> jax.Array:
+            return jax.random.randint(key, (k.batch,), 0, split - k.context)
+
+        def loss(params: dict[str, Any], data: dict[str, jax.Array], starts: jax.Array) -> jax.Array:
             return nats(params, *_windows(data["train"], starts, k.context))
 
         def evaluate(params: dict[str, Any], data: dict[str, jax.Array]) -> tuple[jax.Array, dict]:
             return nats(params, *_windows(data["val"], data["val_starts"], k.context)), {}
 
-        return Problem(init, loss, evaluate, data, k.steps, k.warmup)
+        return Problem(init, loss, evaluate, data, k.steps, k.warmup, sample)

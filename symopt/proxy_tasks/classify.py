@@ -84,8 +84,10 @@ def digits_problem(
     digits = digits_split(knobs.train_size)
     data = {"x": digits.x_train, "y": digits.y_train, "x_val": digits.x_val, "y_val": digits.y_val}
 
-    def batch_loss(params: Any, data: dict[str, jax.Array], key: jax.Array) -> jax.Array:
-        idx = jax.random.randint(key, (batch,), 0, data["y"].shape[0])
+    def sample(key: jax.Array) -> jax.Array:
+        return jax.random.randint(key, (batch,), 0, knobs.train_size)
+
+    def batch_loss(params: Any, data: dict[str, jax.Array], idx: jax.Array) -> jax.Array:
         return classification_loss(loss, apply(params, data["x"][idx]), data["y"][idx])
 
     def evaluate(params: Any, data: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
@@ -93,4 +95,4 @@ def digits_problem(
         accuracy = jnp.mean(jnp.argmax(logits, -1) == data["y_val"])
         return classification_loss(loss, logits, data["y_val"]), {"accuracy": accuracy}
 
-    return Problem(init, batch_loss, evaluate, data, knobs.steps, knobs.warmup)
+    return Problem(init, batch_loss, evaluate, data, knobs.steps, knobs.warmup, sample)

@@ -98,8 +98,12 @@ def analyse(program: Program) -> Analysed:
         return Analysed(None, error=_error(err))
 
 
-def run_analysed(analysed: Analysed, task: Task | str, seed: int, lr_mult: float = 1.0) -> RunResult:
+def run_analysed(
+    analysed: Analysed, task: Task | str, seed: int, lr_mult: float = 1.0, ahead: bool = True
+) -> RunResult:
     """One run of an analysed program, as :func:`evaluate` would give it; never raises.
+
+    ``ahead``: as for :meth:`Task.run` (the seed's batches drawn once, or in the loop).
 
     The result's ``seconds`` count this run (and the encoding, the first time a
     layout is seen), not the analysis shared by all the runs.
@@ -112,7 +116,7 @@ def run_analysed(analysed: Analysed, task: Task | str, seed: int, lr_mult: float
         encoded = analysed.error or analysed.encoded(task.layout)
         if isinstance(encoded, str):
             return failed(encoded, time.perf_counter() - start)
-        result = task.run(encoded, seed, lr_mult)
+        result = task.run(encoded, seed, lr_mult, ahead)
         return dataclasses.replace(result, seconds=time.perf_counter() - start)
     except Exception as err:  # the search must go on whatever one candidate does
         return failed(_error(err), time.perf_counter() - start)

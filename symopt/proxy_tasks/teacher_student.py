@@ -99,8 +99,10 @@ class TeacherStudent(Task):
         data["y_val"] = np.tanh(data["x_val"] @ data["W0"]) @ data["W1"]
         sizes = (k.in_dim, *[k.width] * k.depth, 1)
 
-        def loss(params: Any, data: dict[str, jax.Array], key: jax.Array) -> jax.Array:
-            x = jax.random.normal(key, (k.batch, k.in_dim))
+        def sample(key: jax.Array) -> jax.Array:
+            return jax.random.normal(key, (k.batch, k.in_dim))
+
+        def loss(params: Any, data: dict[str, jax.Array], x: jax.Array) -> jax.Array:
             return jnp.mean((mlp_apply(params, x) - _teacher(data, x)) ** 2)
 
         def evaluate(params: Any, data: dict[str, jax.Array]) -> tuple[jax.Array, dict]:
@@ -113,4 +115,5 @@ class TeacherStudent(Task):
             data=data,
             steps=k.steps,
             warmup=k.warmup,
+            sample=sample,
         )

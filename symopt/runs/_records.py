@@ -82,6 +82,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "status": (str,), "fitness": (int, float, type(None)), "metric": (int, float, type(None)),
     "reason": (str,), "seconds": (int, float), "worker": (str,), "redraws": (int,), "length": (int,),
     "reduced_length": (int, type(None)), "t": (int, float, type(None)), "source": (str, type(None)),
+    "partial": (bool,), "hurdle": (int, float, type(None)),
 }  # fmt: skip
 
 
@@ -106,6 +107,8 @@ class HistoryRecord:
         reduced_length: statements left without redundant ones (``None``: not recorded).
         t: seconds since the campaign started, summed over resumes.
         source: the canonical program (``None``: not recorded, older runs).
+        partial: it stopped at the hurdle: ``fitness`` counts the hurdle's tasks only.
+        hurdle: its score on the hurdle's tasks (``None``: no hurdle).
     """
 
     id: int
@@ -124,6 +127,8 @@ class HistoryRecord:
     reduced_length: int | None = None
     t: float | None = None
     source: str | None = None
+    partial: bool = False
+    hurdle: float | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "HistoryRecord":
@@ -138,16 +143,18 @@ class HistoryRecord:
         for key, types in _TYPES.items():
             if key in data:
                 value = data[key]
-                if not isinstance(value, types) or isinstance(value, bool):
+                if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
                     raise ValueError(f"'{key}' is {value!r}, expected {' or '.join(t.__name__ for t in types)}")
                 values[key] = value
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """The line's JSON object (non-finite numbers as ``None``; no ``source`` key when not recorded)."""
+        """The line's JSON object (non-finite numbers as ``None``; no ``source``, ``partial`` or
+        ``hurdle`` key when not recorded, false or absent)."""
         data = {k: finite_or_none(v) for k, v in dataclasses.asdict(self).items()}
-        if self.source is None:
-            del data["source"]
+        for key, absent in (("source", self.source is None), ("partial", not self.partial), ("hurdle", data["hurdle"] is None)):
+            if absent:
+                del data[key]
         return data
 
     @property

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Callable
 
 from symopt.dsl import Program
-from symopt.proxy_tasks import FitnessResult, FitnessSpec, evaluate_fitness
+from symopt.proxy_tasks import FitnessResult, FitnessSpec, Hurdle, evaluate_fitness
 
 __all__ = [
     "Job",
@@ -46,9 +46,10 @@ __all__ = [
     "run_job",
 ]
 
-EvaluateFn = Callable[[Program, FitnessSpec], Any]
-"""``(program, spec) -> FitnessResult``; the signature of ``evaluate_fitness`` (tests return
-other values: evaluators never look inside a result)."""
+EvaluateFn = Callable[..., Any]
+"""``(program, spec) -> FitnessResult``, and ``(program, spec, hurdle=...)`` for a job with
+a hurdle; the signature of ``evaluate_fitness`` (tests return other values: evaluators
+never look inside a result)."""
 
 
 class RaySessionError(RuntimeError):
@@ -81,10 +82,12 @@ class Job:
     Attributes:
         id: the caller's key (a candidate id); echoed in the :class:`Outcome`.
         program: the program, sent to the worker as data.
+        hurdle: the hurdle it must pass (``None``: the whole fitness).
     """
 
     id: int
     program: Program
+    hurdle: Hurdle | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def run_job(job: Job, spec: FitnessSpec | None, evaluate_fn: EvaluateFn | None, 
     """
     fn = evaluate_fn if evaluate_fn is not None else evaluate_fitness
     start = time.perf_counter()
-    result = fn(job.program, spec)
+    result = fn(job.program, spec) if job.hurdle is None else fn(job.program, spec, hurdle=job.hurdle)
     return Outcome(job.id, result, worker, time.perf_counter() - start)
 
 

@@ -62,6 +62,7 @@ from symopt.proxy_tasks.fitness._spec import (
     FITNESS_FLOOR,
     FitnessResult,
     FitnessSpec,
+    Hurdle,
     TaskScore,
     TaskSpec,
     _runs,
@@ -119,33 +120,41 @@ def _score_task(
     return _Raw(spec.lr_scale * best, score, made, failed_runs, reason)
 
 
-def _one_at_a_time(analysed: Analysed, task: Task, seeds: tuple[int, ...], scale: float) -> TaskRuns:
-    return lambda r: [run_analysed(analysed, task, seed, scale * r) for seed in seeds]
+def _one_at_a_time(
+    analysed: Analysed, task: Task, seeds: tuple[int, ...], scale: float, ahead: bool
+) -> TaskRuns:
+    return lambda r: [run_analysed(analysed, task, seed, scale * r, ahead) for seed in seeds]
 
 
-def _task_runs(analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...]) -> list[TaskRuns]:
-    """One run supplier per task: batched per shape, or one run at a time (the reference)."""
-    parts = [(t.task(), t.run_seeds(seeds), t.lr_scale) for t in spec.tasks]
+def _task_runs(
+    analysed: Analysed, spec: FitnessSpec, seeds: tuple[int, ...], which: tuple[int, ...]
+) -> list[TaskRuns]:
+    """One run supplier per task of ``which``: batched per shape, or one run at a time (the reference)."""
+    parts = [(t.task(), t.run_seeds(seeds), t.lr_scale) for t in (spec.tasks[i] for i in which)]
     if spec.batched:
-        return list(grid_runners(analysed, parts, spec.lr_multipliers))
-    return [_one_at_a_time(analysed, *part) for part in parts]
+        return list(grid_runners(analysed, parts, spec.lr_multipliers, spec.batches_ahead))
+    return [_one_at_a_time(analysed, *part, spec.batches_ahead) for part in parts]
 
 
-def _raw_scores(program: Program, spec: FitnessSpec, seeds: tuple[int, ...]) -> tuple[_Raw, ...]:
+def _raw_scores(
+    program: Program, spec: FitnessSpec, seeds: tuple[int, ...], which: tuple[int, ...] | None = None
+) -> tuple[_Raw, ...]:
+    """The raw score of each task of ``which`` (default: all), in that order."""
+    which = tuple(range(len(spec.tasks))) if which is None else which
     # Each run is what evaluate() would give, without re-analysing the program per run.
     factors = spec.decay_multipliers if decay_constants(program) else (1.0,)
     per_factor = []
     for d in factors:
         analysed = analyse(program if d == 1.0 else scale_decay(program, d))
-        runners = _task_runs(analysed, spec, seeds)
+        runners = _task_runs(analysed, spec, seeds, which)
         raw = [
-            _score_task(t, spec.lr_multipliers, spec.grow_grid, spec.lr_aggregate, run)
-            for t, run in zip(spec.tasks, runners)
+            _score_task(spec.tasks[i], spec.lr_multipliers, spec.grow_grid, spec.lr_aggregate, run)
+            for i, run in zip(which, runners)
         ]
         per_factor.append([dataclasses.replace(r, decay_mult=d) for r in raw])
     # Per task, the best decay factor; every run made counts, over all the factors.
     best = []
-    for t in range(len(spec.tasks)):
+    for t in range(len(which)):
         tried = [raws[t] for raws in per_factor]
         pick = min(tried, key=lambda r: r.mean_log_loss)  # ties keep the first factor: deterministic
         runs, failed = sum(r.runs for r in tried), sum(r.failed_runs for r in tried)
@@ -181,7 +190,10 @@ def _failed(reason: str, start: float, runs: int = 0, slots: int = 0) -> Fitness
 
 
 def evaluate_fitness(
-    program: Program, spec: FitnessSpec = DEFAULT_FITNESS, seeds: Sequence[int] | None = None
+    program: Program,
+    spec: FitnessSpec = DEFAULT_FITNESS,
+    seeds: Sequence[int] | None = None,
+    hurdle: Hurdle | None = None,
 ) -> FitnessResult:
     """The fitness of ``program`` under ``spec`` (see the module docstring); never raises.
 
@@ -190,6 +202,10 @@ def evaluate_fitness(
         spec: what to run and how to aggregate.
         seeds: seeds to use instead of ``spec.seeds`` (e.g. fresh seeds for a
             held-out check); the baseline is run with the same seeds.
+        hurdle: train the hurdle's tasks first and stop there, with their
+            score marked partial, when it is below the hurdle's threshold;
+            their runs count towards the full fitness otherwise, which is the
+            same as without a hurdle.
 
     Returns:
         A deterministic :class:`FitnessResult`.
@@ -203,33 +219,61 @@ def evaluate_fitness(
     """
     start = time.perf_counter()
     try:
-        return _evaluate_fitness(program, spec, tuple(spec.seeds if seeds is None else seeds), start)
+        return _evaluate_fitness(program, spec, tuple(spec.seeds if seeds is None else seeds), start, hurdle)
     except Exception as err:  # the search must go on whatever one candidate does
         return _failed(f"{type(err).__name__}: {err}", start)
 
 
-def _evaluate_fitness(program: Program, spec: FitnessSpec, seeds: tuple[int, ...], start: float) -> FitnessResult:
+def _evaluate_fitness(
+    program: Program, spec: FitnessSpec, seeds: tuple[int, ...], start: float, hurdle: Hurdle | None
+) -> FitnessResult:
     analysed = analyse(program)
     if analysed.rejected is not None:
         # Program-level failures need no training: every run would fail alike.
         reason = analysed.rejected.reason
         return _failed(INVALID_PROGRAM if reason.startswith(INVALID_PROGRAM) else reason, start)
     slots = len(live_slots(program))
-    base_raw, base_slots = _baseline(spec, seeds)
-    raw = _raw_scores(program, spec, seeds)
+    everything = tuple(range(len(spec.tasks)))
+    if hurdle is None:
+        return _result(program, spec, seeds, everything, _raw_scores(program, spec, seeds), slots, start)
+    if max(hurdle.tasks) >= len(spec.tasks):
+        raise ValueError(f"hurdle tasks {hurdle.tasks} are not all among the fitness's {len(spec.tasks)} tasks")
+    part = _raw_scores(program, spec, seeds, hurdle.tasks)
+    cut = _result(program, spec, seeds, hurdle.tasks, part, slots, start)
+    score = cut.fitness if cut.ok else FITNESS_FLOOR
+    if score < hurdle.threshold:
+        return dataclasses.replace(cut, partial=True, hurdle_score=score)
+    rest = tuple(i for i in everything if i not in hurdle.tasks)
+    found = dict(zip(hurdle.tasks, part)) | dict(zip(rest, _raw_scores(program, spec, seeds, rest)))
+    full = _result(program, spec, seeds, everything, tuple(found[i] for i in everything), slots, start)
+    return dataclasses.replace(full, hurdle_score=score)
+
+
+def _result(
+    program: Program,
+    spec: FitnessSpec,
+    seeds: tuple[int, ...],
+    which: tuple[int, ...],
+    raw: tuple[_Raw, ...],
+    slots: int,
+    start: float,
+) -> FitnessResult:
+    """The fitness of the tasks ``which`` from their raw scores ``raw``."""
+    base_all, base_slots = _baseline(spec, seeds)
+    tasks, base_raw = [spec.tasks[i] for i in which], [base_all[i] for i in which]
     runs = sum(r.runs for r in raw)
     failed_runs = sum(r.failed_runs for r in raw)
     reason = next((r.reason for r in raw if r.reason), "")
     if failed_runs == runs:
         return _failed(reason, start, runs, slots)
-    total_weight = math.fsum(t.weight for t in spec.tasks)
-    gain = math.fsum(t.weight * (b.mean_log_loss - r.mean_log_loss) for t, b, r in zip(spec.tasks, base_raw, raw))
+    total_weight = math.fsum(t.weight for t in tasks)
+    gain = math.fsum(t.weight * (b.mean_log_loss - r.mean_log_loss) for t, b, r in zip(tasks, base_raw, raw))
     fitness = gain / total_weight - spec.slot_cost * (slots - base_slots)
     per_task = tuple(
         TaskScore(
             t.label, r.best_lr_mult, r.mean_log_loss, math.exp(r.mean_log_loss), b.mean_log_loss, r.failed_runs, r.decay_mult
         )
-        for t, b, r in zip(spec.tasks, base_raw, raw)
+        for t, b, r in zip(tasks, base_raw, raw)
     )
     return FitnessResult(
         fitness=max(fitness, FITNESS_FLOOR),

@@ -27,6 +27,7 @@ __all__ = [
     "FitnessSpec",
     "TaskScore",
     "FitnessResult",
+    "Hurdle",
     "DEFAULT_FITNESS",
     "LOG_LOSS_CAP",
     "FITNESS_FLOOR",
@@ -123,6 +124,9 @@ class FitnessSpec:
             compiled call (:mod:`symopt.proxy_tasks.batched`); ``False`` trains
             them one at a time, the reference path. Both give the same fitness
             within float tolerance.
+        batches_ahead: train on each seed's batches drawn once per process
+            (:meth:`~symopt.proxy_tasks.base.Task.batches`) rather than step by
+            step in the loop; the same batches either way, so the same fitness.
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -134,6 +138,7 @@ class FitnessSpec:
     lr_aggregate: Literal["best", "mean"] = "best"
     decay_multipliers: tuple[float, ...] = (1.0,)
     batched: bool = True
+    batches_ahead: bool = True
 
     def __post_init__(self) -> None:
         for name in ("tasks", "seeds", "lr_multipliers", "decay_multipliers"):
@@ -207,6 +212,10 @@ class FitnessResult:
         per_task: one :class:`TaskScore` per task (empty when failed before training).
         runs: training runs made.
         slots: the program's live state slots.
+        partial: the program stopped at a :class:`Hurdle`: ``fitness`` (and
+            ``per_task``) count the hurdle's tasks only.
+        hurdle_score: the fitness on the hurdle's tasks alone (``None`` when
+            evaluated without a hurdle); equal to ``fitness`` when partial.
     """
 
     fitness: float
@@ -217,10 +226,34 @@ class FitnessResult:
     per_task: tuple[TaskScore, ...]
     runs: int
     slots: int
+    partial: bool = False
+    hurdle_score: float | None = None  # not nan: results compare equal after a round trip
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Hurdle:
+    """A cheap first part of the fitness that a program must pass (AutoML-Zero's hurdles).
+
+    The tasks ``tasks`` (indices into ``FitnessSpec.tasks``) are trained first
+    and scored as a fitness of their own; below ``threshold`` the evaluation
+    stops there, with that score, marked partial.
+
+    Example:
+        >>> Hurdle(threshold=0.1).tasks
+        (0,)
+    """
+
+    threshold: float
+    tasks: tuple[int, ...] = (0,)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(sorted(set(self.tasks))))
+        if not self.tasks or min(self.tasks) < 0:
+            raise ValueError(f"a hurdle needs task indices >= 0, got {self.tasks}")
 
 
 def runs_per_evaluation(spec: FitnessSpec) -> int:
