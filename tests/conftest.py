@@ -7,7 +7,20 @@ file, ``ray_fixtures`` starts a Ray head in a subprocess, ``strategies`` and
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import tarfile
+import tempfile
+
+# One XLA compilation cache for the whole test run, set before anything imports JAX: the
+# proxy tasks' training loops (1-40 s to compile each) are then compiled once, not once per
+# test process (the CLI tests start many). Compiles under a second are not cached, so the
+# compile-counting tests still see fresh compiles. Removed when the run ends.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="symopt-test-xla-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 from pathlib import Path
 
 import pytest

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import select
 import signal
 import subprocess
 import sys
@@ -112,10 +113,64 @@ def start_watchdog() -> Watchdog | None:
     return Watchdog(proc, token, previous)
 
 
+def _tree(root: int) -> dict[int, str]:
+    """Every process below ``root`` now, with its start time (a reused PID then differs)."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                fields = fh.read().rpartition(b")")[2].split()
+            children.setdefault(int(fields[1]), []).append((int(entry), fields[19].decode()))
+        except (OSError, ValueError, IndexError):
+            continue  # gone, or unreadable
+    found, todo = {}, [root]
+    while todo:
+        for pid, start in children.get(todo.pop(), []):
+            found[pid] = start
+            todo.append(pid)
+    return found
+
+
+def _kill_tree(tree: dict[int, str]) -> None:
+    """SIGKILLs the processes of a snapshot that are still the same processes, until none is left."""
+    deadline = time.monotonic() + _SWEEP_SECONDS
+    while tree and time.monotonic() < deadline:
+        for pid, start in list(tree.items()):
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as fh:
+                    fields = fh.read().rpartition(b")")[2].split()
+                if fields[19].decode() != start or fields[0] == b"Z":
+                    raise ProcessLookupError  # gone, reaped into a zombie, or a new process
+                os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError, IndexError):
+                del tree[pid]
+        time.sleep(0.1)
+
+
 def _main(token: str, driver: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # only end-of-file ends it
+    # Besides the environment mark, remember the driver's process tree while it lives: a process
+    # whose environment cannot be read at the end (or that Ray started without the mark) is
+    # still found by its parent links.
+    tree: dict[int, str] = {}
+    while not select.select([sys.stdin], [], [], 1.0)[0]:
+        tree.update(_tree(driver))
     sys.stdin.buffer.read()  # returns when the driver closes the pipe or dies
     sweep(token, spare={driver, os.getpid()})
+    if not _alive(driver):  # the driver died: nothing it started may outlive it
+        tree.pop(os.getpid(), None)
+        _kill_tree(tree)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its parent counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 if __name__ == "__main__":
