@@ -91,6 +91,10 @@ class StageConfig:
         grow_lr_grid: factor-2 steps tried past either end of ``lr_multipliers``
             while the best multiplier of a task sits there (default 2), for
             programs and baselines alike.
+        decay_multipliers: factors on every weight-decay constant, the best
+            kept, for programs and baselines alike (default [1]: as written).
+            Lion wants ~10-100x AdamW's decay: a stage without them judges
+            every program at the decay the search left it (docs/funnel.md).
         pass_: YAML key ``pass``: who goes on, a name in
             :data:`~symopt.config._pass_rules.PASS_RULES`; ``beat_adamw``
             (default, the paper's): fitness above AdamW's, i.e. > 0.
@@ -102,12 +106,14 @@ class StageConfig:
     lr_multipliers: tuple[float, ...] = _MULTIPLIERS
     slot_cost: float = 0.0
     grow_lr_grid: int = 2
+    decay_multipliers: tuple[float, ...] = (1.0,)
     pass_: str = field(default=next(iter(PASS_RULES)), metadata={KEY: "pass"})
 
     def __post_init__(self) -> None:
         check(bool(_STAGE_NAME.match(self.name)), "name", "letters, digits, '_', '.', '-'", self.name)
         check_fitness_fields(
-            {"tasks": self.tasks, "seeds": self.seeds, "lr_multipliers": self.lr_multipliers, "slot_cost": self.slot_cost}
+            {"tasks": self.tasks, "seeds": self.seeds, "lr_multipliers": self.lr_multipliers, "slot_cost": self.slot_cost,
+             "decay_multipliers": self.decay_multipliers}
         )
         check(self.grow_lr_grid >= 0, "grow_lr_grid", "an integer >= 0", self.grow_lr_grid)
         rules = ", ".join(repr(name) for name in PASS_RULES)
@@ -121,7 +127,8 @@ class StageConfig:
     def to_spec(self) -> FitnessSpec:
         """The stage's fitness: its tasks, seeds and multipliers against the rule's baseline."""
         return FitnessSpec(
-            self.tasks, self.seeds, self.lr_multipliers, self.slot_cost, self.rule.baseline, self.grow_lr_grid
+            self.tasks, self.seeds, self.lr_multipliers, self.slot_cost, self.rule.baseline, self.grow_lr_grid,
+            decay_multipliers=self.decay_multipliers,
         )
 
 
