@@ -2,20 +2,21 @@
 hyperparameter tuning, at equal budget on the same fitness.
 
 Each run folder gives one curve per seed: the best fitness among the children
-evaluated so far (cache hits count, failed children score nothing) against
-seconds since the campaign started (``t`` of ``history.jsonl``). Curves of one
-label are averaged on a common time grid (mean and range over seeds). Prints,
-per label, the best fitness at a few times and at the end, and the trained
-children; writes a small PNG.
+evaluated so far (cache hits count, failed children score nothing) against the
+children TRAINED so far (the paper's x axis is evaluations; a count, unlike
+seconds, does not depend on how busy the machine was). Curves of one label are
+averaged on a common grid (mean and range over seeds). Prints, per label, the
+best fitness at a few counts and the trained children; writes a small PNG.
 
 Usage:
     python benchmarks/fig2.py evolution=runs/exp_s0,runs/exp_s1 random=runs/rand_s0 \
-        hparam=runs/hp_s0 --out docs/fig2.png
+        hparam=runs/hp_s0 --hline "Lion .9/.99=0.885" --out docs/fig2.png
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -27,17 +28,17 @@ __all__ = ["best_so_far", "main"]
 
 
 def best_so_far(run_dir: Path) -> tuple[np.ndarray, np.ndarray, int]:
-    """``(t, best fitness up to t, trained children)`` of one run, in history order."""
+    """``(trained so far, best fitness so far, trained in all)`` of one run, per history line."""
     records = read_history(run_dir / "history.jsonl").records
-    t, best, running, trained = [], [], -np.inf, 0
+    n, best, running, trained = [], [], -np.inf, 0
     for r in records:
-        trained += r.status == "ok"
+        trained += r.status != "cached"
         if r.fitness is not None and r.status != "failed" and not r.partial:
             running = max(running, r.fitness)
-        if r.t is not None and np.isfinite(running):
-            t.append(r.t)
+        if np.isfinite(running):
+            n.append(trained)
             best.append(running)
-    return np.asarray(t), np.asarray(best), trained
+    return np.asarray(n), np.asarray(best), trained
 
 
 def _on_grid(t: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -49,13 +50,16 @@ def _on_grid(t: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", metavar="LABEL=DIR[,DIR...]")
+    parser.add_argument("--hline", action="append", default=[], metavar="LABEL=FITNESS",
+                        help="a reference level, e.g. the fitness of Lion with the seed's constants")
     parser.add_argument("--out", type=Path, default=Path("docs/fig2.png"))
     args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", "Mean of empty slice|All-NaN slice", RuntimeWarning)  # before a curve starts
     curves: dict[str, list[tuple[np.ndarray, np.ndarray, int]]] = {}
     for item in args.runs:
         label, _, dirs = item.partition("=")
         curves[label] = [best_so_far(Path(d)) for d in dirs.split(",")]
-    end = max(float(t[-1]) for runs in curves.values() for t, _, _ in runs)
+    end = min(float(t[-1]) for runs in curves.values() for t, _, _ in runs)  # every run reaches it
     grid = np.linspace(0.0, end, 200)
     checkpoints = [end * f for f in (0.25, 0.5, 0.75, 1.0)]
 
@@ -65,19 +69,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3.2), dpi=110)
-    print(f"{'label':<12} {'seeds':>5} {'trained':>16}   " + "  ".join(f"t={c:>5.0f}s" for c in checkpoints))
+    print(f"{'label':<12} {'seeds':>5} {'trained':>16}   " + "  ".join(f"n={c:>6.0f}" for c in checkpoints))
     for label, runs in curves.items():
         sampled = np.stack([_on_grid(t, b, grid) for t, b, _ in runs])
         mean = np.nanmean(sampled, axis=0)
-        ax.plot(grid / 60, mean, label=f"{label} ({len(runs)} seed{'s' * (len(runs) > 1)})")
+        ax.plot(grid, mean, label=f"{label} ({len(runs)} seed{'s' * (len(runs) > 1)})")
         if len(runs) > 1:
-            ax.fill_between(grid / 60, np.nanmin(sampled, axis=0), np.nanmax(sampled, axis=0), alpha=0.2)
+            ax.fill_between(grid, np.nanmin(sampled, axis=0), np.nanmax(sampled, axis=0), alpha=0.2)
         at = [np.nanmean([_on_grid(t, b, np.asarray([c]))[0] for t, b, _ in runs]) for c in checkpoints]
         trained = ",".join(str(n) for _, _, n in runs)
         print(f"{label:<12} {len(runs):>5} {trained:>16}   " + "  ".join(f"{a:+8.3f}" for a in at))
-    ax.set_xlabel("search minutes")
+    ax.set_xlabel("programs trained")
     ax.set_ylabel("best search fitness so far")
     ax.axhline(0.0, color="grey", lw=0.5)
+    for item in args.hline:
+        label, _, value = item.partition("=")
+        ax.axhline(float(value), color="black", ls="--", lw=0.8)
+        ax.annotate(label, (grid[0], float(value)), fontsize=7, va="bottom")
     ax.legend(fontsize=7)
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
