@@ -29,14 +29,14 @@ def _read(path: Path) -> dict[str, Any]:
 def _num(x: float | None, sign: bool = True) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "-"
-    return f"{x:+.3f}" if sign else f"{x:.3g}"
+    return f"{x:+.3f}" if sign else f"{x:.4g}"
 
 
 def summary(run: Path) -> dict[str, Any]:
     """The numbers of one run folder (missing files give missing entries)."""
     stats, pipe = _read(run / "stats.json"), _read(run / "pipeline.json")
     verdict, simple, funnel = _read(run / "verdict.json"), _read(run / "simplify.json"), _read(run / "funnel.json")
-    steps = pipe.get("steps", pipe)
+    steps = pipe.get("done", pipe)
     seconds = {k: v.get("seconds") for k, v in steps.items() if isinstance(v, dict)}
     v = verdict.get("verdict", {})
     chosen = simple.get("id")
