@@ -13,8 +13,13 @@ search's child. The families:
 * ``soft_lion c=C``: Lion's structure with the sign written as ``t / sqrt(v)``, ``v``
   an EMA (weight C) of ``t^2``, ``t = interp(g, m, .9)``, m at .99: Lion at C = 0.
 
+``--mults`` and ``--aggregate`` change the fitness's learning-rate window (e.g. a wide
+grid with ``best``: the lr tuned inside the fitness); ``--extra`` adds program files
+(e.g. a run's ``simplified.py``).
+
 Usage:
     python benchmarks/intermediates.py [--decay-mults 1,10,100] [--only adam_on_m2]
+        [--mults 0.25,0.5,1,2,4 --aggregate best] [--extra runs/exp_s1/simplified.py ...]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
+from pathlib import Path
 from typing import Sequence
 
 from symopt.dsl import parse
@@ -54,6 +60,8 @@ def programs() -> dict[str, str]:
     out = {f"adamw b2={b}": _adam(b, "g2") for b in (0.999, 0.99, 0.95, 0.9, 0.5)}
     out |= {f"adam_on_m2 b2={b}": _adam(b, "mm") for b in (0.999, 0.997, 0.995, 0.99, 0.98, 0.95, 0.9, 0.5, 0.0)}
     out |= {f"soft_lion c={c}": _soft_lion(c) for c in (0.99, 0.9, 0.5, 0.0)}
+    lion = "    t = interp(g, m, 0.9)\n    m = interp(g, m, 0.99)\n    update = sign(t)\n"
+    out["lion b1=0.9 b2=0.99"] = _HEAD + lion + _TAIL
     return out
 
 
@@ -61,15 +69,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decay-mults", default="1,10,100", help="the fitness's decay factors")
     parser.add_argument("--only", default="", help="names containing this")
+    parser.add_argument("--mults", help="the lr multipliers (default: the preset's window)")
+    parser.add_argument("--aggregate", choices=("mean", "best"), help="over the lr multipliers")
+    parser.add_argument("--extra", nargs="*", default=[], help="program files to score too")
     args = parser.parse_args(argv)
     decays = tuple(float(x) for x in args.decay_mults.split(","))
     spec = dataclasses.replace(LION_FITNESS, decay_multipliers=decays)
-    print(f"fitness: LION_FITNESS, decay multipliers {decays} (AdamW's constants everywhere; AdamW = 0)")
+    if args.mults:
+        spec = dataclasses.replace(spec, lr_multipliers=tuple(float(x) for x in args.mults.split(",")))
+    if args.aggregate:
+        spec = dataclasses.replace(spec, lr_aggregate=args.aggregate)
+    print(f"fitness: LION_FITNESS, decay multipliers {decays}, lr {spec.lr_multipliers} ({spec.lr_aggregate}) "
+          "(AdamW's constants everywhere; AdamW = 0)")
     start = time.time()
-    for name, source in programs().items():
-        if args.only in name:
-            result = evaluate_fitness(parse(source), spec)
-            print(f"{name:24s} {result.fitness:+.3f}", flush=True)
+    todo = {k: v for k, v in programs().items() if args.only in k}
+    todo |= {path: Path(path).read_text() for path in args.extra}
+    for name, source in todo.items():
+        result = evaluate_fitness(parse(source), spec)
+        print(f"{name:24s} {result.fitness:+.3f}", flush=True)
     print(f"wall time: {time.time() - start:.0f} s")
 
 
