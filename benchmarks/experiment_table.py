@@ -62,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| run | search s | funnel / simplify / verdict s | children | trained | neutral | best search fitness "
           "| verdict (beta1, beta2) | raw family | stage fitness: chosen / adamw / lion / signum |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for run in args.runs:
-        s = summary(run)
+    summaries = [summary(run) for run in args.runs]  # each run's files read once
+    for s in summaries:
         steps = " / ".join(f"{s['steps_s'].get(k, 0) or 0:.0f}" for k in ("funnel", "simplify", "verdict"))
         betas = f"{s['family']} ({_num(s['beta1'], False)}, {_num(s['beta2'], False)})" if s["family"] else "-"
         stages = "; ".join(
@@ -76,8 +76,7 @@ def main(argv: Sequence[str] | None = None) -> None:
               f"| {_num(s['best'])} | {betas} | {s['raw_family']} | {stages} |")
     print("(* passed the stage: beats AdamW)")
     if args.sources:
-        for run in args.runs:
-            s = summary(run)
+        for s in summaries:
             print(f"\n{s['run']}: child {s['chosen']}: {s['reason']}\n{s['source']}")
 
 

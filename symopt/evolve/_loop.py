@@ -16,7 +16,7 @@ from typing import IO, Iterator
 
 import symopt.runs as layout
 from symopt.config import Config
-from symopt.dsl import program_hash, redundant_count, resolve, to_source
+from symopt.dsl import Program, program_hash, redundant_count, resolve, to_source
 from symopt.evolve._cache import FitnessCache
 from symopt.evolve._evolution import RegularizedEvolution
 from symopt.evolve._hurdles import HurdleWindow
@@ -53,6 +53,11 @@ WARM_START_ID = 0
 _WAIT_SECONDS = 0.5  # how long one wait() blocks: the latency of Ctrl-C and of time budgets
 _PLOT_SECONDS = 60.0  # redraw progress.png at most this often (it rereads the history)
 _MAX_FAILED_ASKS = 1000  # consecutive MutationFailed before giving up
+
+
+def _live_length(program: Program) -> int:
+    """Statements left once the redundant ones are dropped (a history line's ``reduced_length``)."""
+    return len(program) - redundant_count(program)
 
 
 class CampaignLoop:
@@ -190,7 +195,7 @@ class CampaignLoop:
                 cand = self.searcher.ask()
             except MutationFailed:
                 continue  # another tournament may give a parent that can be mutated
-            reduced = self._reduced[cand.id] = len(cand.program) - redundant_count(cand.program)  # reused when told
+            reduced = self._reduced[cand.id] = _live_length(cand.program)  # reused when told
             self.stats = self.stats.proposed(len(cand.program) - reduced, len(cand.program), cand.redraws, cand.neutral)
             return cand
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
@@ -227,9 +232,8 @@ class CampaignLoop:
             self.stats = self.stats.cached()
         reduced = self._reduced.pop(cand.id, None)
         if reduced is None:  # the warm start, or a child resumed from a checkpoint
-            reduced = len(cand.program) - redundant_count(cand.program)
-        partial = result.partial
-        if result.status == "ok" and not partial:  # neither a floor nor a part's fitness takes a place
+            reduced = _live_length(cand.program)
+        if result.status == "ok" and not result.partial:  # neither a floor nor a part's fitness takes a place
             self.hall = self.hall.add(
                 Entry(
                     cand.id, cand.program, fitness, float(result.metric), cand.hash, len(cand.program),
