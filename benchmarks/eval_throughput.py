@@ -15,7 +15,9 @@
     (as before): four paths, alternating program by program; on today's
     default fitness, on a teacher-student fitness of 3 teachers x 2 seeds x
     4 learning-rate multipliers x 1000 steps (PROXY_NOTES section 1), and on
-    ``LION_FITNESS`` (5 teachers x 3 multipliers x 1000 steps).
+    ``LION_FITNESS`` (5 teachers x 3 multipliers x 1000 steps) and on
+    configs/lion_discovery.yaml's fitness (LION_FITNESS with decay x{1, 10, 100}:
+    45 runs an evaluation).
 
 The process pins itself to one core and asks XLA for single-threaded CPU code,
 so the rates are per core. Part (a)/(b) ends with
@@ -29,6 +31,7 @@ are left out of C) and F = C / runs per fitness evaluation. Part (c) prints one
 Example:
     $ .venv/bin/python benchmarks/eval_throughput.py --programs 30 --naive 3
     $ .venv/bin/python benchmarks/eval_throughput.py --only-batched --evaluations 8
+    $ .venv/bin/python benchmarks/eval_throughput.py --only-batched --fitness lion_discovery.yaml
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the package, and the random-p
 
 from random_programs import random_valid_program, random_variant  # noqa: E402
 
+from symopt.config import load_config  # noqa: E402
 from symopt.dsl.analysis import depends_on_gradient, program_hash  # noqa: E402
 from symopt.dsl.builtins import builtin  # noqa: E402
 from symopt.dsl.compiles import CompileCounter  # noqa: E402
@@ -163,6 +167,7 @@ def main() -> None:
     parser.add_argument("--all-cores", action="store_true", help="do not pin to one core")
     parser.add_argument("--evaluations", type=int, default=8, help="fitness evaluations per path in (c)")
     parser.add_argument("--only-batched", action="store_true", help="run part (c) only")
+    parser.add_argument("--fitness", action="append", help="part (c) on this fitness only (a label it prints; repeatable)")
     args = parser.parse_args()
     if args.only_batched:
         return main_batched(args)
@@ -213,9 +218,15 @@ def main() -> None:
 def main_batched(args: argparse.Namespace) -> None:
     print(f"cores: {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else 'all'}")
     programs = candidates(np.random.default_rng(args.seed), args.evaluations)
-    batched_ratio("default fitness", DEFAULT_FITNESS, programs)
-    batched_ratio("teacher-student 3x2x4x1000", TEACHER_FITNESS, programs)
-    batched_ratio("LION_FITNESS", LION_FITNESS, programs)
+    fitnesses = {
+        "default fitness": DEFAULT_FITNESS,
+        "teacher-student 3x2x4x1000": TEACHER_FITNESS,
+        "LION_FITNESS": LION_FITNESS,
+        "lion_discovery.yaml": load_config(ROOT / "configs" / "lion_discovery.yaml").fitness,
+    }
+    for label, spec in fitnesses.items():
+        if not args.fitness or label in args.fitness:
+            batched_ratio(label, spec, programs)
 
 
 if __name__ == "__main__":
