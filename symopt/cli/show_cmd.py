@@ -144,6 +144,12 @@ def _budget(value: float | None, show: Any = fmt_number) -> str:
     return "" if value is None else f" (budget {show(value)})"
 
 
+def _by_fp(status: dict[str, Any]) -> str:
+    """How many cache hits came through a functional fingerprint (nothing when none did)."""
+    hits = status.get("fingerprint_hits", 0)
+    return f", {hits} of them by functional fingerprint" if hits else ""
+
+
 def _run_text(report: dict[str, Any]) -> str:
     s = report["status"]
     budget = s["budget"]
@@ -153,7 +159,7 @@ def _run_text(report: dict[str, Any]) -> str:
         ("state", "\n            ".join(report["state"])),
         ("children", f"{s['children']}{_budget(budget['max_children'])}, plus the warm start"),
         ("trained", f"{s['trained']}, {s['failed']} failed{_budget(budget['max_trained'])}"),
-        ("cache hits", f"{s['cache_hits']} ({fmt_percent(s['cache_hit_rate'])} of children)"),
+        ("cache hits", f"{s['cache_hits']} ({fmt_percent(s['cache_hit_rate'])} of children){_by_fp(s)}"),
         ("redundant", f"{fmt_percent(s['redundant_ratio'])} of a child's statements on average"),
         ("best", best),
         ("wall time", f"{fmt_seconds(s['wall_seconds'])}{_budget(budget['max_seconds'], fmt_seconds)}"),

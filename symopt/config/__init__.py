@@ -17,7 +17,15 @@ from symopt.config._fitness import DEFAULT_FITNESS, FitnessSpec, TaskSpec
 from symopt.config._load import ConfigError, config_to_dict, dump_config, load_config, parse_override
 from symopt.config._pass_rules import PASS_RULES, PassRule
 from symopt.config._schema import FieldError, SchemaError
-from symopt.config._sections import Budget, Config, HurdleConfig, OutputConfig, RayConfig, SearchConfig
+from symopt.config._sections import (
+    Budget,
+    Config,
+    FingerprintConfig,
+    HurdleConfig,
+    OutputConfig,
+    RayConfig,
+    SearchConfig,
+)
 from symopt.config._space import MutationKind, MutationWeights, SearchSpace
 from symopt.config._stages import (
     DEFAULT_TOLERANCE,
@@ -38,6 +46,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "FieldError",
+    "FingerprintConfig",
     "FitnessSpec",
     "FunnelConfig",
     "MutationKind",

@@ -24,7 +24,7 @@ from symopt.config._schema import check
 from symopt.config._space import SearchSpace
 from symopt.config._stages import PIPELINE_STEPS, FunnelConfig, PipelineStep, SimplifyConfig, check_pipeline
 
-__all__ = ["Budget", "Config", "HurdleConfig", "OutputConfig", "RayConfig", "SearchConfig"]
+__all__ = ["Budget", "Config", "FingerprintConfig", "HurdleConfig", "OutputConfig", "RayConfig", "SearchConfig"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -85,6 +85,35 @@ class HurdleConfig:
 
 
 @dataclass(frozen=True)
+class FingerprintConfig:
+    """Functional fingerprints (section ``search.fingerprint``): programs whose updates on fixed
+    probe gradients agree share a fitness, beyond the functional hash. Off by default.
+
+    A child that misses the hash cache is run ``steps`` steps on fixed probe
+    inputs, its updates rounded to ``digits`` significant digits and hashed
+    (:mod:`symopt.evolve._fingerprint`); a child whose fingerprint a trained
+    program already has takes that program's result untrained (a ``cached``
+    history line naming it in ``same_as``). Off by default because it is a
+    heuristic: programs equal on the probes may still differ in training
+    (``docs/throughput.md`` measures how often), and turning it on changes which
+    children are trained, so a run's history differs from one without it.
+
+    Attributes:
+        enabled: look fingerprints up (default false).
+        steps: probe steps per program (default 6).
+        digits: significant digits kept of each update entry (default 4; float32 holds ~7).
+    """
+
+    enabled: bool = False
+    steps: int = 6
+    digits: int = 4
+
+    def __post_init__(self) -> None:
+        check(1 <= self.steps <= 64, "steps", "an integer in [1, 64]", self.steps)
+        check(1 <= self.digits <= 7, "digits", "an integer in [1, 7]", self.digits)
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """The search method (section ``search``; paper section 2.2).
 
@@ -102,6 +131,7 @@ class SearchConfig:
         restart_from_best_every: refill the population with the best program
             every this many evaluations (default null: never).
         hurdle: see :class:`HurdleConfig` (default: off).
+        fingerprint: see :class:`FingerprintConfig` (default: off).
     """
 
     mode: Literal["evolution", "random", "hparam"] = "evolution"
@@ -111,6 +141,7 @@ class SearchConfig:
     budget: Budget = field(default_factory=Budget)
     restart_from_best_every: int | None = None
     hurdle: HurdleConfig = field(default_factory=HurdleConfig)
+    fingerprint: FingerprintConfig = field(default_factory=FingerprintConfig)
 
     def __post_init__(self) -> None:
         check(self.population_size >= 1, "population_size", "an integer >= 1", self.population_size)

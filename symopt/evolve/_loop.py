@@ -7,22 +7,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import json
 import math
 import time
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import symopt.runs as layout
 from symopt.config import Config
-from symopt.dsl import Program, program_hash, redundant_count, resolve, to_source
+from symopt.dsl import InvalidProgram, Program, program_hash, redundant_count, resolve, to_source
 from symopt.evolve._cache import FitnessCache
 from symopt.evolve._evolution import RegularizedEvolution
+from symopt.evolve._fingerprint import fingerprint
 from symopt.evolve._hurdles import HurdleWindow
 from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import MutationFailed
-from symopt.evolve._outcome import CampaignError, CampaignResult, RunWriteError
+from symopt.evolve._outcome import CampaignError, CampaignResult, writing
 from symopt.evolve._progress import Progress
 from symopt.evolve._random_search import RandomSearch
 from symopt.evolve._restore import restart_due, restore
@@ -73,7 +73,8 @@ class CampaignLoop:
         self.stats = Stats()
         self.hall = HallOfFame(size=config.output.hall_of_fame)
         self.submitted: dict[int, Candidate] = {}  # training now, by id
-        self.waiting: dict[str, list[Candidate]] = {}  # same hash as a submitted one
+        self.waiting: dict[str, list[Candidate]] = {}  # same hash (or fingerprint) as a submitted one
+        self._fingerprints: dict[int, str] = {}  # of submitted children, by id (search.fingerprint)
         self._reduced: dict[int, int] = {}  # reduced length of proposed, untold children, by id
         self.finished = False
         self.history: HistoryWriter | None = None
@@ -163,8 +164,7 @@ class CampaignLoop:
             redraws=0,
             hash=program_hash(program),
         )
-        self.submitted[cand.id] = cand
-        self.evaluator.submit(Job(cand.id, program, self.hurdles.cut()))
+        self._submit(cand, self._fingerprint(program))
         while self.submitted:
             for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
                 self._finished_outcome(outcome)
@@ -201,26 +201,60 @@ class CampaignLoop:
         raise RuntimeError(f"{_MAX_FAILED_ASKS} tournaments in a row gave no valid child")
 
     def _dispatch(self, cand: Candidate) -> None:
-        """A cache hit is told now; a hash being trained waits for it; else train."""
+        """A cache hit (by hash, then by fingerprint) is told now; a hash or fingerprint being
+        trained waits for it; else train."""
         hit = self.cache.get(cand.hash)
         if hit is not None:
             self._tell(cand, hit, status="cached", worker="cache", seconds=0.0)
-        elif any(c.hash == cand.hash for c in self.submitted.values()):
-            self.waiting.setdefault(cand.hash, []).append(cand)
+            return
+        training = next((c.hash for c in self.submitted.values() if c.hash == cand.hash), None)
+        fp = None
+        if training is None:
+            fp = self._fingerprint(cand.program)
+            twin = None if fp is None else self.cache.twin(fp)
+            if twin is not None:
+                self._tell(cand, twin[1], status="cached", worker="cache", seconds=0.0, same_as=twin[0])
+                return
+            # A twin being trained now is waited for, as the same hash being trained is.
+            training = next((self.submitted[i].hash for i, f in self._fingerprints.items() if f == fp), None)
+        if training is not None:
+            self.waiting.setdefault(training, []).append(cand)
         else:
-            self.submitted[cand.id] = cand
-            self.evaluator.submit(Job(cand.id, cand.program, self.hurdles.cut()))
+            self._submit(cand, fp)
+
+    def _submit(self, cand: Candidate, fp: str | None) -> None:
+        self.submitted[cand.id] = cand
+        if fp is not None:
+            self._fingerprints[cand.id] = fp
+        self.evaluator.submit(Job(cand.id, cand.program, self.hurdles.cut()))
+
+    def _fingerprint(self, program: Program) -> str | None:
+        """The program's fingerprint when ``search.fingerprint`` is on and it fits the trainers' layout."""
+        if not self.config.search.fingerprint.enabled:
+            return None
+        with contextlib.suppress(InvalidProgram):
+            return fingerprint(program, self.config.search.fingerprint, self.spec.decay_multipliers)
+        return None
 
     def _finished_outcome(self, outcome: Outcome) -> None:
         cand = self.submitted.pop(outcome.id)
+        fp = self._fingerprints.pop(outcome.id, None)
         result = outcome.result
         self.cache.put(cand.hash, result)
+        if fp is not None:
+            self.cache.link(fp, cand.hash)
         self.hurdles.observe(result)
-        self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds)
+        self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds, fp=fp)
         for twin in self.waiting.pop(cand.hash, []):
-            self._tell(twin, result, status="cached", worker="cache", seconds=0.0)
+            same_as = None if twin.hash == cand.hash else cand.hash
+            self._tell(twin, result, status="cached", worker="cache", seconds=0.0, same_as=same_as)
 
-    def _tell(self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float) -> None:
+    def _tell(
+        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float,
+        fp: str | None = None, same_as: str | None = None,
+    ) -> None:  # fmt: skip
+        """Tells the searcher and records the line (``fp``: the child's fingerprint; ``same_as``: the
+        hash whose result a fingerprint hit took)."""
         fitness = float(result.fitness)
         if cand.id == WARM_START_ID:
             self.searcher.seed_population(cand.program, fitness, id=WARM_START_ID)
@@ -229,7 +263,7 @@ class CampaignLoop:
         trained = status != "cached"
         self.stats = self.stats.told(fitness, trained=trained, ok=result.status == "ok")
         if not trained:
-            self.stats = self.stats.cached()
+            self.stats = self.stats.cached(by_fingerprint=same_as is not None)
         reduced = self._reduced.pop(cand.id, None)
         if reduced is None:  # the warm start, or a child resumed from a checkpoint
             reduced = _live_length(cand.program)
@@ -241,12 +275,13 @@ class CampaignLoop:
                 )
             )
         with self._writing(layout.HISTORY):
-            self._append(cand, result, status, worker, seconds, reduced)
+            self._append(cand, result, status, worker, seconds, reduced, fp, same_as)
         self._maybe_restart_from_best()
 
     def _append(
-        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float, reduced: int
-    ) -> None:
+        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float, reduced: int,
+        fp: str | None, same_as: str | None,
+    ) -> None:  # fmt: skip
         assert self.history is not None
         fitness = float(result.fitness)
         self.history.append(
@@ -258,7 +293,7 @@ class CampaignLoop:
                 t=round(self._elapsed(), 3),
                 # Every child's program, so lineages, diffs and the funnel can read any id.
                 source=to_source(cand.program),
-                partial=result.partial, hurdle=finite_or_none(result.hurdle_score),
+                partial=result.partial, hurdle=finite_or_none(result.hurdle_score), fingerprint=fp, same_as=same_as,
             )  # fmt: skip
         )
 
@@ -324,24 +359,8 @@ class CampaignLoop:
         self._last_ckpt = (self.stats.evaluations, time.monotonic())
         self._write_outputs(force_plot)
 
-    @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[None]:
-        """Turns a failed write (a full disk) into one line: what failed, what is safe, how to go on."""
-        try:
-            yield
-        except OSError as err:
-            full = err.errno in (errno.ENOSPC, errno.EDQUOT)
-            cause = "the disk is full" if full else (err.strerror or str(err))
-            kept = (
-                f"the last checkpoint ({self._saved} evaluations) is intact"
-                if self._saved is not None
-                else f"no checkpoint yet; {layout.HISTORY} is replayed on resume"
-            )
-            fix = "free some space" if full else "fix that"
-            raise RunWriteError(
-                f"{self.folder}: cannot write {what} ({cause}); {kept}; {fix}, then resume with: "
-                f"symopt search --resume {self.folder}"
-            ) from err
+    def _writing(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return writing(self.folder, what, self._saved)
 
     def _write_outputs(self, force_plot: bool = False) -> None:
         stats = {**self.stats.to_dict(), "finished": self.finished, "run": self.folder.name}

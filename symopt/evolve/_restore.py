@@ -7,7 +7,8 @@ or the pickle ``checkpoint.pkl`` of an older symopt, which is never read), it
 replays ``history.jsonl`` instead (:func:`rebuild`): every line holds its
 child's program, fitness and status, so telling them to a fresh searcher in
 file order, with the same restarts from the best, gives back the population,
-the best, the cache, the counters and the hall of fame. Only the generator's
+the best, the cache (with its fingerprints' links, from the trained lines'
+``fingerprint``), the counters and the hall of fame. Only the generator's
 state is not recorded: it is reseeded from ``(seed, lines)``. Lines after the
 longest prefix holding ids ``0..k-1`` (children told while others were still in
 flight) are dropped and redone, as lines after a checkpoint are.
@@ -128,6 +129,7 @@ def rebuild(folder: Path, config: Config, searcher: Searcher, cache: FitnessCach
         return None
     stats, hall = Stats(), HallOfFame(config.output.hall_of_fame)
     results: dict[str, FitnessResult] = {}
+    links: dict[str, str] = {}  # fingerprint -> hash
     for line, record in enumerate(read.records[:told], start=1):
         program = _program(path, line, record)
         fitness = -math.inf if record.fitness is None else float(record.fitness)
@@ -143,11 +145,13 @@ def rebuild(folder: Path, config: Config, searcher: Searcher, cache: FitnessCach
         trained = record.status != "cached"
         stats = stats.told(fitness, trained=trained, ok=record.status == "ok")
         if not trained:
-            stats = stats.cached()
+            stats = stats.cached(by_fingerprint=record.same_as is not None)
         else:
             metric = math.nan if record.metric is None else float(record.metric)
             status = "ok" if record.status == "ok" else "failed"
             results[record.hash] = FitnessResult(fitness, status, record.reason, metric, record.seconds, (), 0, 0)
+            if record.fingerprint is not None:  # search.fingerprint: the first trained program keeps it
+                links.setdefault(record.fingerprint, record.hash)
         if record.status == "ok":
             reduced_length = record.length if record.reduced_length is None else record.reduced_length
             entry = Entry(
@@ -163,7 +167,7 @@ def rebuild(folder: Path, config: Config, searcher: Searcher, cache: FitnessCach
     state["rng"] = np.random.default_rng([config.seed, told]).bit_generator.state
     state["next_id"] = told
     searcher.load_state_dict(state)
-    cache.load_state_dict({"results": results, "hits": stats.cache_hits, "misses": stats.trained})
+    cache.load_state_dict({"results": results, "fingerprints": links, "hits": stats.cache_hits, "misses": stats.trained})
     last_t = read.records[told - 1].t
     stats = dataclasses.replace(stats, elapsed=float(last_t or 0.0))
     return Restored(stats, hall, read.ends[told - 1])

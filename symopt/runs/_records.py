@@ -82,7 +82,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "status": (str,), "fitness": (int, float, type(None)), "metric": (int, float, type(None)),
     "reason": (str,), "seconds": (int, float), "worker": (str,), "redraws": (int,), "length": (int,),
     "reduced_length": (int, type(None)), "t": (int, float, type(None)), "source": (str, type(None)),
-    "partial": (bool,), "hurdle": (int, float, type(None)),
+    "partial": (bool,), "hurdle": (int, float, type(None)), "fingerprint": (str, type(None)),
+    "same_as": (str, type(None)),
 }  # fmt: skip
 
 
@@ -109,6 +110,10 @@ class HistoryRecord:
         source: the canonical program (``None``: not recorded, older runs).
         partial: it stopped at the hurdle: ``fitness`` counts the hurdle's tasks only.
         hurdle: its score on the hurdle's tasks (``None``: no hurdle).
+        fingerprint: its functional fingerprint, on trained children of a search with
+            ``search.fingerprint`` on (``None``: not computed).
+        same_as: a fingerprint hit: the hash of the trained program whose result it took
+            (``None``: none; a hash hit takes its own hash's).
     """
 
     id: int
@@ -129,6 +134,8 @@ class HistoryRecord:
     source: str | None = None
     partial: bool = False
     hurdle: float | None = None
+    fingerprint: str | None = None
+    same_as: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "HistoryRecord":
@@ -149,11 +156,11 @@ class HistoryRecord:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """The line's JSON object (non-finite numbers as ``None``; no ``source``, ``partial`` or
-        ``hurdle`` key when not recorded, false or absent)."""
+        """The line's JSON object (non-finite numbers as ``None``; no ``source``, ``partial``,
+        ``hurdle``, ``fingerprint`` or ``same_as`` key when not recorded, false or absent)."""
         data = {k: finite_or_none(v) for k, v in dataclasses.asdict(self).items()}
-        for key, absent in (("source", self.source is None), ("partial", not self.partial), ("hurdle", data["hurdle"] is None)):
-            if absent:
+        for key in ("source", "partial", "hurdle", "fingerprint", "same_as"):
+            if data[key] is None or data[key] is False:
                 del data[key]
         return data
 

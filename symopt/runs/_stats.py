@@ -31,6 +31,8 @@ class Stats:
         redraws: invalid or unchanged children re-drawn before the proposed ones.
         redundant_sum: sum over proposed children of redundant statements / length.
         cache_hits: children whose fitness came from the cache (no training).
+        fingerprint_hits: those of them found by functional fingerprint, not by hash
+            (``search.fingerprint``).
         trained: programs trained, the warm start included.
         failed: trained programs that failed (diverged, invalid, ...).
         evaluations: children and warm start told, i.e. history lines.
@@ -46,6 +48,7 @@ class Stats:
     redraws: int = 0
     redundant_sum: float = 0.0
     cache_hits: int = 0
+    fingerprint_hits: int = 0
     trained: int = 0
     failed: int = 0
     evaluations: int = 0
@@ -67,9 +70,11 @@ class Stats:
             neutral=self.neutral + int(neutral),
         )
 
-    def cached(self) -> "Stats":
-        """A child's fitness came from the cache."""
-        return dataclasses.replace(self, cache_hits=self.cache_hits + 1)
+    def cached(self, by_fingerprint: bool = False) -> "Stats":
+        """A child's fitness came from the cache (``by_fingerprint``: through its fingerprint)."""
+        return dataclasses.replace(
+            self, cache_hits=self.cache_hits + 1, fingerprint_hits=self.fingerprint_hits + int(by_fingerprint)
+        )
 
     def told(self, fitness: float, trained: bool, ok: bool) -> "Stats":
         """A result reached the searcher (and the history)."""

@@ -36,6 +36,7 @@ class Counts:
         trained: programs trained (lines not served by the cache).
         failed: trained programs that failed.
         cache_hits: children served by the cache.
+        fingerprint_hits: those served through their functional fingerprint (``same_as``).
         best_fitness: the best fitness of a program that trained fine (``None`` if none).
         best_id: the child that has it (the earliest on ties).
         wall_seconds: searching time at the last line (summed over resumes).
@@ -47,6 +48,7 @@ class Counts:
     trained: int = 0
     failed: int = 0
     cache_hits: int = 0
+    fingerprint_hits: int = 0
     best_fitness: float | None = None
     best_id: int | None = None
     wall_seconds: float = 0.0
@@ -60,7 +62,7 @@ class Counts:
 
 def count_history(records: Iterable[HistoryRecord]) -> Counts:
     """Counts the lines of a history (see the module example)."""
-    evaluations = children = trained = failed = cached = 0
+    evaluations = children = trained = failed = cached = by_fingerprint = 0
     best: tuple[float, int] | None = None
     wall = redundant = 0.0
     for rec in records:
@@ -70,6 +72,7 @@ def count_history(records: Iterable[HistoryRecord]) -> Counts:
             redundant += rec.redundant_share
         if rec.status == "cached":
             cached += 1
+            by_fingerprint += int(rec.same_as is not None)
         else:
             trained += 1
             failed += int(rec.status == "failed")
@@ -84,6 +87,7 @@ def count_history(records: Iterable[HistoryRecord]) -> Counts:
         trained=trained,
         failed=failed,
         cache_hits=cached,
+        fingerprint_hits=by_fingerprint,
         best_fitness=None if best is None else best[0],
         best_id=None if best is None else best[1],
         wall_seconds=wall,
