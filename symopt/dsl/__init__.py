@@ -20,6 +20,7 @@ from symopt._lazy import lazy_face
 if TYPE_CHECKING:  # the same names, for readers and type checkers
     from symopt.dsl.analysis import (
         depends_on_gradient,
+        edits_only_dead_code,
         is_valid,
         kinds_before,
         live_slots,
@@ -53,6 +54,7 @@ __all__ = [
     "builtin",
     "check_limits",
     "depends_on_gradient",
+    "edits_only_dead_code",
     "is_valid",
     "kinds_before",
     "live_slots",
@@ -71,7 +73,7 @@ __all__ = [
 
 _WHERE = {
     **dict.fromkeys(
-        ("depends_on_gradient", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
+        ("depends_on_gradient", "edits_only_dead_code", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
          "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),

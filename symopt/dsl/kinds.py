@@ -17,12 +17,11 @@ Example:
 
 from __future__ import annotations
 
-import functools
 from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.functions import FUNCTIONS
-from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement
+from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var, per_program
 
 __all__ = ["Kind", "validate", "is_valid", "kinds_before"]
 
@@ -57,10 +56,10 @@ def validate(program: Program) -> None:
         raise InvalidProgram(*fault)
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def _fault(program: Program) -> tuple[str, int | None] | None:
-    """``(reason, index)`` of the first fault, or ``None``; cached (a search checks a
-    child's validity several times: when it is drawn, hashed and reduced)."""
+    """``(reason, index)`` of the first fault, or ``None``; kept on the program (a search
+    checks a child's validity several times: when it is drawn, hashed and reduced)."""
     try:
         env = _abstract_run(program, len(program))
     except InvalidProgram as err:
@@ -123,10 +122,13 @@ def kinds_before(program: Program, index: int) -> dict[str, Kind]:
 def _abstract_run(program: Program, stop: int) -> dict[str, Kind]:
     """Runs the first ``stop`` statements over kinds; the environment after them."""
     _check_state_names(program.state)
-    env: dict[str, Kind] = {name: "tensor" for name in program.signature}
+    env: dict[str, Kind] = dict.fromkeys(program.signature, "tensor")
     env["lr"] = "scalar"
     for index, statement in enumerate(program.statements[:stop]):
-        env[statement.target] = _result_kind(statement, env, index)
+        # The kind of each argument (None: not yet assigned), then one lookup.
+        kinds = tuple([env.get(a.name) if a.__class__ is Var else "scalar" for a in statement.args])
+        result = _RESULTS.get((statement.fn, kinds)) or _result_kind(statement, env, index)
+        env[statement.target] = result
     return env
 
 
@@ -140,7 +142,12 @@ def _check_state_names(state: tuple[str, ...]) -> None:
         seen.add(slot)
 
 
+_RESULTS: dict[tuple[str, tuple[Kind | None, ...]], Kind] = {}
+"""``(function, argument kinds) -> result kind`` for the well-kinded calls seen so far."""
+
+
 def _result_kind(statement: Statement, env: dict[str, Kind], index: int) -> Kind:
+    """The result's kind, remembered in :data:`_RESULTS`; raises on an ill-kinded call."""
     function = FUNCTIONS.get(statement.fn)
     if function is None:
         raise InvalidProgram(f"unknown function {statement.fn!r}", index)
@@ -148,15 +155,15 @@ def _result_kind(statement: Statement, env: dict[str, Kind], index: int) -> Kind
         raise InvalidProgram(
             f"{statement.fn} takes {function.arity} argument(s), got {len(statement.args)}", index
         )
-    kinds = [_arg_kind(arg, env, index) for arg in statement.args]
+    kinds = tuple(_arg_kind(arg, env, index) for arg in statement.args)
     for position, (wanted, got) in enumerate(zip(function.arg_kinds, kinds), start=1):
         if wanted != "any" and wanted != got:
             raise InvalidProgram(
                 f"{statement.fn} argument {position} must be a {wanted}, got a {got}", index
             )
-    if function.result == "broadcast":
-        return "tensor" if "tensor" in kinds else "scalar"
-    return function.result
+    result: Kind = function.result if function.result != "broadcast" else "tensor" if "tensor" in kinds else "scalar"
+    _RESULTS[statement.fn, kinds] = result
+    return result
 
 
 def _arg_kind(arg: Arg, env: dict[str, Kind], index: int) -> Kind:

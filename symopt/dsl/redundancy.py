@@ -13,7 +13,7 @@ The public code's redundancy pass stops at the first level, so the paper's
 Program 4 keeps ``m = cosh(update)``; this module removes it too.
 
 Example:
-    >>> from symopt.dsl.program import Const, Program, Statement, Var
+    >>> from symopt.dsl.program import Const, Program, Statement, Var, per_program
     >>> p = Program((
     ...     Statement("update", "sign", (Var("m"),)),
     ...     Statement("m", "interp", (Var("g"), Var("m"), Const(0.9))),
@@ -25,12 +25,11 @@ Example:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Iterable, Union
 
 from symopt.dsl.kinds import kinds_before, validate
-from symopt.dsl.program import Const, Program, Statement, Var
+from symopt.dsl.program import Const, Program, Statement, Var, per_program
 
 __all__ = [
     "Source",
@@ -42,6 +41,7 @@ __all__ = [
     "reduce",
     "redundant_count",
     "depends_on_gradient",
+    "edits_only_dead_code",
 ]
 
 Source = Union[int, Var, Const]
@@ -78,7 +78,7 @@ class Liveness:
     inputs: frozenset[str]
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def dataflow(program: Program) -> Dataflow:
     """Resolves every read to the value it sees: the latest assignment, or the input.
 
@@ -96,12 +96,12 @@ def dataflow(program: Program) -> Dataflow:
     latest: dict[str, Source] = {}
     args = []
     for index, statement in enumerate(program.statements):
-        args.append(tuple(_resolve(arg, latest) for arg in statement.args))
+        args.append(tuple([latest.get(a.name, a) if a.__class__ is Var else a for a in statement.args]))
         latest[statement.target] = index
-    return Dataflow(tuple(args), tuple(_resolve(Var(name), latest) for name in program.returns))
+    return Dataflow(tuple(args), tuple([latest[name] if name in latest else Var(name) for name in program.returns]))
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def liveness(program: Program) -> Liveness:
     """The live statements and state slots of a valid program (see the module doc); cached.
 
@@ -194,7 +194,7 @@ def depends_on_gradient(program: Program) -> bool:
         InvalidProgram: if the program is invalid.
 
     Example:
-        >>> from symopt.dsl.program import Const, Program, Statement, Var
+        >>> from symopt.dsl.program import Const, Program, Statement, Var, per_program
         >>> depends_on_gradient(Program((Statement("update", "mul", (Var("w"), Const(0.01))),)))
         False
     """
@@ -202,8 +202,55 @@ def depends_on_gradient(program: Program) -> bool:
     return "g" in liveness(program).inputs
 
 
-def _resolve(arg: Var | Const, latest: dict[str, Source]) -> Source:
-    return latest.get(arg.name, arg) if isinstance(arg, Var) else arg
+def edits_only_dead_code(parent: Program, child: Program) -> bool:
+    """Whether ``child`` is ``parent`` with one dead statement replaced (same target),
+    removed, or inserted where nothing live reads it: then, if ``child`` is valid, it
+    computes what ``parent`` does and has its :func:`~symopt.dsl.hashing.program_hash`.
+
+    A sufficient test, not a necessary one (``False`` says nothing), and much cheaper
+    than hashing: the parent's liveness and a scan of the statements after the edit.
+    The live statements keep their sources, so the live graph, the live slots and the
+    hash are the parent's; the edited statement stays unreached.
+
+    Args:
+        parent: a valid program.
+        child: any program.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> parent = Program((Statement("t", "exp", (Var("w"),)), Statement("update", "sign", (Var("g"),))))
+        >>> dead_exp = Statement("t", "cos", (Var("w"),))
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=(dead_exp, parent.statements[1])))
+        True
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[1:]))
+        True
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[:1]))
+        False
+    """
+    old, new = parent.statements, child.statements
+    if (parent.state, parent.output) != (child.state, child.output) or not -1 <= len(new) - len(old) <= 1:
+        return False
+    at = 0  # the first position where they differ
+    while at < len(old) and at < len(new) and old[at] == new[at]:
+        at += 1
+    live = liveness(parent)
+    if len(new) < len(old):  # removed
+        return old[at + 1 :] == new[at:] and at not in live.statements
+    if len(new) == len(old):  # replaced (or unchanged)
+        return at == len(old) or (
+            old[at + 1 :] == new[at + 1 :] and old[at].target == new[at].target and at not in live.statements
+        )
+    if old[at:] != new[at + 1 :]:
+        return False
+    # Inserted: dead unless a live statement reads its target before it is assigned again, or it is returned.
+    target = new[at].target
+    for index in range(at, len(old)):
+        statement = old[index]
+        if index in live.statements and target in statement.reads():
+            return False
+        if statement.target == target:
+            return True
+    return target != parent.output and target not in live.slots
 
 
 def _reach(flow: Dataflow, roots: Iterable[Source]) -> tuple[frozenset[int], frozenset[str]]:
@@ -213,11 +260,13 @@ def _reach(flow: Dataflow, roots: Iterable[Source]) -> tuple[frozenset[int], fro
     stack = list(roots)
     while stack:
         source = stack.pop()
-        if isinstance(source, Var):
+        kind = source.__class__
+        if kind is int:
+            if source not in statements:
+                statements.add(source)
+                stack += flow.args[source]
+        elif kind is Var:
             inputs.add(source.name)
-        elif isinstance(source, int) and source not in statements:
-            statements.add(source)
-            stack.extend(flow.args[source])
     return frozenset(statements), frozenset(inputs)
 
 

@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,6 +36,7 @@ from symopt.dsl import (
     Program,
     Statement,
     Var,
+    edits_only_dead_code,
     is_valid,
     kinds_before,
     program_hash,
@@ -81,6 +84,11 @@ class Mutation:
     def origin(self) -> str:
         """What the history calls how it was made: the kind's value, or ``random``."""
         return RANDOM if self.kind is None else self.kind.value
+
+
+def _with_body(parent: Program, body: tuple[Statement, ...]) -> Program:
+    """``parent`` with another body (``with_changes`` without ``dataclasses.replace``'s cost)."""
+    return Program(body, parent.state, parent.output)
 
 
 def _fresh_name(program: Program) -> str:
@@ -143,7 +151,7 @@ def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
     if st is None:
         return None
     body = parent.statements[:index] + (st,) + parent.statements[index:]
-    return parent.with_changes(statements=body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
+    return _with_body(parent, body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
 
 
 def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
@@ -151,7 +159,7 @@ def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         return None
     index = int(rng.integers(len(parent)))
     body = parent.statements[:index] + parent.statements[index + 1 :]
-    return parent.with_changes(statements=body), f"delete {index + 1}: {parent.statements[index].target}"
+    return _with_body(parent, body), f"delete {index + 1}: {parent.statements[index].target}"
 
 
 def _new_constant(old: float, rng: np.random.Generator) -> float:
@@ -189,7 +197,7 @@ def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Program:
     """``parent`` with argument ``k`` of statement ``i`` replaced by ``new``."""
     st = parent.statements[i]
     args = st.args[:k] + (new,) + st.args[k + 1 :]
-    return parent.with_changes(statements=parent.statements[:i] + (st.with_changes(args=args),) + parent.statements[i + 1 :])
+    return _with_body(parent, parent.statements[:i] + (Statement(st.target, st.fn, args),) + parent.statements[i + 1 :])
 
 
 def _is_beta(st: Statement) -> bool:
@@ -237,7 +245,7 @@ def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tupl
     index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
     copy = Statement(_fresh_name(parent), st.fn, args)
     body = parent.statements[:index] + (copy,) + parent.statements[index:]
-    return parent.with_changes(statements=body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
+    return _with_body(parent, body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
 
 
 def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
@@ -282,19 +290,17 @@ def mutate(
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
     parent_hash = program_hash(parent) if parent_hash is None else parent_hash
-    kinds = space.kinds()
-    # rng.choice(len(kinds), p=weights), drawn as numpy draws it (one uniform
-    # against the normalised cumulative weights), without its per-call checks.
-    cdf = np.asarray(space.weights(), dtype=float).cumsum()
-    cdf /= cdf[-1]
+    kinds, cdf = _kind_cdf(space)
     for tries in range(space.max_redraws):
-        kind = kinds[int(cdf.searchsorted(rng.random(), side="right"))]
+        kind = kinds[bisect.bisect_right(cdf, rng.random())]
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
         child, detail = made
-        if kind is MutationKind.IDENTITY:
+        if kind is _IDENTITY:
             return Mutation(child, kind, tries, detail, hash=parent_hash, neutral=True)
+        if not space.keep_neutral and edits_only_dead_code(parent, child):
+            continue  # invalid, or the parent's hash: re-drawn either way, and cheaper to tell
         if not is_valid(child):
             continue
         child_hash = valid_program_hash(child)
@@ -303,6 +309,19 @@ def mutate(
             continue
         return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, hash=child_hash, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
+
+
+_IDENTITY = MutationKind.IDENTITY  # an enum member looked up once, not on every try
+
+
+@functools.lru_cache(maxsize=16)
+def _kind_cdf(space: SearchSpace) -> tuple[tuple[MutationKind, ...], list[float]]:
+    """The kinds and their normalised cumulative weights: ``rng.choice(len(kinds), p=weights)``
+    draws one uniform and takes the first kind whose cumulative weight exceeds it; so does
+    :func:`mutate`, without numpy's per-call checks."""
+    cdf = np.asarray(space.weights(), dtype=float).cumsum()
+    cdf /= cdf[-1]
+    return space.kinds(), cdf.tolist()
 
 
 def random_program(
