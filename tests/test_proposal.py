@@ -21,6 +21,7 @@ from symopt.dsl.hashing import COMMUTATIVE, HASH_LENGTH, MAX_PERMUTED_SLOTS
 from symopt.dsl.program import Const, Program, Statement, Var
 from symopt.dsl.redundancy import dataflow, liveness
 from symopt.evolve import MutationFailed, RegularizedEvolution
+from symopt.evolve._draws import below, sample
 from symopt.evolve._mutations import _OPERATORS, Mutation, MutationKind
 from tests.random_programs import random_statement, random_valid_program
 from tests.strategies import programs
@@ -166,3 +167,16 @@ def test_the_kind_table_changes_no_verdict(program: Program) -> None:
     remembered = kinds._fault(Program(program.statements, program.state, program.output))
     kinds._RESULTS.clear()
     assert kinds._fault(Program(program.statements, program.state, program.output)) == remembered
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3000), st.integers(1, 6), st.booleans())
+def test_the_cheap_draws_equal_numpys(seed: int, n: int, k: int, odd_word: bool) -> None:
+    ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+    if odd_word:  # a buffered half-word left in the generator
+        ours.integers(7), numpys.integers(7)
+    assert below(ours, n) == int(numpys.integers(n))
+    assert below(ours, 2**32 - 1 - n) == int(numpys.integers(2**32 - 1 - n))
+    k = min(k, n)
+    assert sample(ours, n, k) == numpys.choice(n, size=k, replace=False).tolist()
+    assert ours.bit_generator.state == numpys.bit_generator.state

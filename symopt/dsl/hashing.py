@@ -88,17 +88,13 @@ def valid_program_hash(program: Program) -> str:
     finals = []
     shared: dict[int, str] = {}
     for order in orders:
-        leaves = {name: _sha(f"input:{name}") for name in INPUTS}
-        leaves.update((slot, _sha(f"slot#{k}")) for k, slot in enumerate(order))
-        nodes = _node_digests(program.statements, flow.args, indices, leaves, shared)
+        leaves = _leaves(order)
+        nodes, reading = _node_digests(program.statements, flow.args, indices, leaves, shared, order)
         if not shared:  # the nodes that read no live slot digest alike in every order
-            shared = {i: nodes[i] for i in indices if i not in _reading(flow.args, indices, live.slots)}
-
-        def digest(source: Source) -> str:
-            return nodes[source] if source.__class__ is int else leaves[source.name]
-
+            shared = {i: digest for i, digest in nodes.items() if i not in reading}
         roots = [flow.returns[0], *(outgoing[slot] for slot in order)]
-        finals.append(_sha(f"return({','.join(digest(root) for root in roots)})"))
+        text = ",".join(nodes[root] if root.__class__ is int else leaves[root.name] for root in roots)
+        finals.append(_sha(f"return({text})"))
     return min(finals)[:HASH_LENGTH]
 
 
@@ -108,33 +104,33 @@ def _node_digests(
     indices: list[int],
     leaves: dict[str, str],
     known: dict[int, str],
-) -> dict[int, str]:
-    """The digest of each statement in ``indices`` (topological order), ``known`` ones taken as they are."""
+    slots: tuple[str, ...],
+) -> tuple[dict[int, str], set[int]]:
+    """The digest of each statement in ``indices`` (topological order), ``known`` ones taken
+    as they are, and which of the others read one of ``slots``, directly or not."""
     nodes = dict(known)
-    for index in indices:
-        if index not in nodes:
-            children = tuple(
-                [
-                    nodes[source] if source.__class__ is int
-                    else leaves[source.name] if source.__class__ is Var
-                    else _const_digest(source.value)
-                    for source in args[index]
-                ]
-            )
-            nodes[index] = _node_digest(statements[index].fn, children)
-    return nodes
-
-
-def _reading(args: tuple[tuple[Source, ...], ...], indices: list[int], slots: tuple[str, ...]) -> set[int]:
-    """The statements in ``indices`` (topological order) that read one of ``slots``, directly or not."""
     reading: set[int] = set()
     for index in indices:
-        if any(
-            source in reading if source.__class__ is int else source.__class__ is Var and source.name in slots
-            for source in args[index]
-        ):
-            reading.add(index)
-    return reading
+        if index in nodes:
+            continue
+        children = []
+        for source in args[index]:
+            kind = source.__class__
+            if kind is int:
+                children.append(nodes[source])
+                if source in reading:
+                    reading.add(index)
+            elif kind is Var:
+                children.append(leaves[source.name])
+                if source.name in slots:
+                    reading.add(index)
+            else:
+                children.append(_const_digest(source.value))
+        fn = statements[index].fn
+        key = (fn, tuple(children))
+        digest = _NODES.get(key)
+        nodes[index] = digest if digest is not None else _node_digest(fn, key[1])
+    return nodes, reading
 
 
 _NODES: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -142,7 +138,7 @@ _NODES: dict[tuple[str, tuple[str, ...]], str] = {}
 programs share most of their nodes, and a child most of its parent's."""
 
 _NODES_KEPT = 1 << 17
-""":data:`_NODES` is emptied when it grows past this many entries."""
+""":data:`_NODES` (and :data:`_CONSTS`) are emptied when they grow past this many entries."""
 
 
 def _node_digest(fn: str, children: tuple[str, ...]) -> str:
@@ -175,3 +171,10 @@ _CONSTS: dict[float, str] = {}
 @functools.lru_cache(maxsize=1 << 16)
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _leaves(order: tuple[str, ...]) -> dict[str, str]:
+    """The leaf digests: ``input:w`` etc. for the inputs, ``slot#k`` for the k-th slot in ``order``
+    (made once per order; not to be changed)."""
+    return {**{name: _sha(f"input:{name}") for name in INPUTS}, **{s: _sha(f"slot#{k}") for k, s in enumerate(order)}}

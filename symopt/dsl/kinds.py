@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
@@ -116,19 +117,42 @@ def kinds_before(program: Program, index: int) -> dict[str, Kind]:
     """
     if not 0 <= index <= len(program):
         raise IndexError(f"statement index {index} is outside 0..{len(program)}")
+    if _fault(program) is None:  # a search asks this of the same parents again and again
+        return dict(_environments(program)[index])
     return _abstract_run(program, index)
 
 
-def _abstract_run(program: Program, stop: int) -> dict[str, Kind]:
-    """Runs the first ``stop`` statements over kinds; the environment after them."""
-    _check_state_names(program.state)
-    env: dict[str, Kind] = dict.fromkeys(program.signature, "tensor")
-    env["lr"] = "scalar"
+@per_program
+def _environments(program: Program) -> tuple[dict[str, Kind], ...]:
+    """The environment before each statement and at ``return``, of a valid program."""
+    record: list[dict[str, Kind]] = []
+    _abstract_run(program, len(program), record)
+    return tuple(record)
+
+
+def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | None = None) -> dict[str, Kind]:
+    """Runs the first ``stop`` statements over kinds; the environment after them (and, in
+    ``record``, a copy of the environment before each statement and after the last)."""
+    env = dict(_initial_environment(program.state))
     for index, statement in enumerate(program.statements[:stop]):
+        if record is not None:
+            record.append(dict(env))
         # The kind of each argument (None: not yet assigned), then one lookup.
         kinds = tuple([env.get(a.name) if a.__class__ is Var else "scalar" for a in statement.args])
         result = _RESULTS.get((statement.fn, kinds)) or _result_kind(statement, env, index)
         env[statement.target] = result
+    if record is not None:
+        record.append(dict(env))
+    return env
+
+
+@functools.lru_cache(maxsize=64)
+def _initial_environment(state: tuple[str, ...]) -> dict[str, Kind]:
+    """The kinds at the start: ``w``, ``g`` and the slots tensors, ``lr`` a scalar (made once
+    per state tuple; not to be changed). Raises on state names that repeat or clash."""
+    _check_state_names(state)
+    env: dict[str, Kind] = dict.fromkeys(("w", "g", *state), "tensor")
+    env["lr"] = "scalar"
     return env
 
 

@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Union
 
 from symopt.dsl.kinds import kinds_before, validate
 from symopt.dsl.program import Const, Program, Statement, Var, per_program
@@ -116,13 +116,17 @@ def liveness(program: Program) -> Liveness:
     """
     flow = dataflow(program)
     slot_sources = dict(zip(program.state, flow.returns[1:]))
-    live: tuple[str, ...] = ()
-    while True:  # grows monotonically, so it ends after at most len(state) rounds
-        statements, inputs = _reach(flow, [flow.returns[0], *(slot_sources[s] for s in live)])
-        grown = tuple(slot for slot in program.state if slot in inputs)
-        if grown == live:
-            return Liveness(statements, live, inputs)
-        live = grown
+    statements: set[int] = set()
+    inputs: set[str] = set()
+    roots = [flow.returns[0]]
+    while roots:  # a slot whose incoming value is read has its outgoing value read next step
+        known = len(inputs)
+        _reach(flow.args, roots, statements, inputs)
+        roots = [slot_sources[slot] for slot in inputs if slot in slot_sources] if len(inputs) > known else []
+        for slot in inputs:
+            slot_sources.pop(slot, None)
+    live = tuple(slot for slot in program.state if slot in inputs)
+    return Liveness(frozenset(statements), live, frozenset(inputs))
 
 
 def live_slots(program: Program) -> tuple[str, ...]:
@@ -228,10 +232,10 @@ def edits_only_dead_code(parent: Program, child: Program) -> bool:
         False
     """
     old, new = parent.statements, child.statements
-    if (parent.state, parent.output) != (child.state, child.output) or not -1 <= len(new) - len(old) <= 1:
+    if parent.state != child.state or parent.output != child.output or not -1 <= len(new) - len(old) <= 1:
         return False
-    at = 0  # the first position where they differ
-    while at < len(old) and at < len(new) and old[at] == new[at]:
+    at, common = 0, min(len(old), len(new))  # the first position where they differ
+    while at < common and (old[at] is new[at] or old[at] == new[at]):
         at += 1
     live = liveness(parent)
     if len(new) < len(old):  # removed
@@ -253,21 +257,18 @@ def edits_only_dead_code(parent: Program, child: Program) -> bool:
     return target != parent.output and target not in live.slots
 
 
-def _reach(flow: Dataflow, roots: Iterable[Source]) -> tuple[frozenset[int], frozenset[str]]:
-    """The statements and incoming names that the ``roots`` read, transitively."""
-    statements: set[int] = set()
-    inputs: set[str] = set()
-    stack = list(roots)
+def _reach(args: tuple[tuple[Source, ...], ...], roots: list[Source], statements: set[int], inputs: set[str]) -> None:
+    """Adds to ``statements`` and ``inputs`` what the ``roots`` read, transitively."""
+    stack = roots
     while stack:
         source = stack.pop()
         kind = source.__class__
         if kind is int:
             if source not in statements:
                 statements.add(source)
-                stack += flow.args[source]
+                stack += args[source]
         elif kind is Var:
             inputs.add(source.name)
-    return frozenset(statements), frozenset(inputs)
 
 
 def _fresh_name(program: Program, base: str) -> str:

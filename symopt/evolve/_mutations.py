@@ -39,9 +39,11 @@ from symopt.dsl import (
     edits_only_dead_code,
     is_valid,
     kinds_before,
+    per_program,
     program_hash,
     valid_program_hash,
 )
+from symopt.evolve._draws import below
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -114,7 +116,7 @@ def _random_arg(
         return Const(float(rng.normal()))
     if not names:
         return None
-    return Var(names[int(rng.integers(len(names)))])
+    return Var(names[below(rng, len(names))])
 
 
 def random_statement(
@@ -128,7 +130,7 @@ def random_statement(
     """
     env = kinds_before(program, index)
     names = space.function_names
-    fn = FUNCTIONS[names[int(rng.integers(len(names)))]]
+    fn = FUNCTIONS[names[below(rng, len(names))]]
     args = []
     for kind in fn.arg_kinds:
         arg = _random_arg(kind, env, rng, space)
@@ -137,7 +139,7 @@ def random_statement(
         args.append(arg)
     if rng.random() < 0.5:
         targets = sorted(env)
-        target = targets[int(rng.integers(len(targets)))]
+        target = targets[below(rng, len(targets))]
     else:
         target = _fresh_name(program)
     return Statement(target, fn.name, tuple(args))
@@ -146,7 +148,7 @@ def random_statement(
 def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if len(parent) >= space.max_len:
         return None
-    index = int(rng.integers(len(parent) + 1))
+    index = below(rng, len(parent) + 1)
     st = random_statement(parent, index, rng, space)
     if st is None:
         return None
@@ -157,7 +159,7 @@ def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
 def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if not parent.statements:
         return None
-    index = int(rng.integers(len(parent)))
+    index = below(rng, len(parent))
     body = parent.statements[:index] + parent.statements[index + 1 :]
     return _with_body(parent, body), f"delete {index + 1}: {parent.statements[index].target}"
 
@@ -169,16 +171,23 @@ def _new_constant(old: float, rng: np.random.Generator) -> float:
     return old * math.pow(2.0, float(rng.normal()))
 
 
+@per_program
+def _arguments(program: Program) -> tuple[tuple[int, int], ...]:
+    """``(statement, argument)`` positions of every argument (a parent is mutated again and again)."""
+    return tuple((i, k) for i, st in enumerate(program.statements) for k in range(len(st.args)))
+
+
+@per_program
+def _constants(program: Program) -> tuple[tuple[int, int], ...]:
+    """The positions of the constant arguments."""
+    return tuple((i, k) for i, k in _arguments(program) if isinstance(program.statements[i].args[k], Const))
+
+
 def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
-    slots = [
-        (i, k)
-        for i, st in enumerate(parent.statements)
-        for k, a in enumerate(st.args)
-        if isinstance(a, Const) or not space.constants_only
-    ]
+    slots = _constants(parent) if space.constants_only else _arguments(parent)
     if not slots:
         return None
-    i, k = slots[int(rng.integers(len(slots)))]
+    i, k = slots[below(rng, len(slots))]
     st = parent.statements[i]
     old = st.args[k]
     if isinstance(old, Const):
@@ -189,7 +198,7 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         choices = [n for n in _names_of_kind(env, kind) if n != old.name]
         if not choices:
             return None
-        new = Var(choices[int(rng.integers(len(choices)))])
+        new = Var(choices[below(rng, len(choices))])
     return _with_arg(parent, i, k, new), f"modify {i + 1}.{k + 1}: {old} -> {new}"
 
 
@@ -216,7 +225,7 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
     rows = [i for i, st in enumerate(parent.statements) if _is_beta(st)]
     if not rows:
         return None
-    i = rows[int(rng.integers(len(rows)))]
+    i = rows[below(rng, len(rows))]
     old = parent.statements[i].args[2]
     assert isinstance(old, Const)
     value = _drift_beta(old.value, rng)
@@ -228,18 +237,18 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
 def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if not parent.statements or len(parent) >= space.max_len:
         return None
-    i = int(rng.integers(len(parent)))
+    i = below(rng, len(parent))
     st = parent.statements[i]
     args = st.args
     slots = [k for k, a in enumerate(args) if isinstance(a, Var)]
     if slots:
-        k = slots[int(rng.integers(len(slots)))]
+        k = slots[below(rng, len(slots))]
         env = kinds_before(parent, len(parent))
         old = args[k]
         assert isinstance(old, Var)
         choices = [n for n in _names_of_kind(env, FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
         if choices:
-            args = args[:k] + (Var(choices[int(rng.integers(len(choices)))]),) + args[k + 1 :]
+            args = args[:k] + (Var(choices[below(rng, len(choices))]),) + args[k + 1 :]
     # Right after the last definition of its arguments: it reads their final values (the start: inputs).
     names = {a.name for a in args if isinstance(a, Var)}
     index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
