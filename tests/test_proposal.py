@@ -1,34 +1,65 @@
-"""The proposal path's shortcuts change no child: cached analyses, hashes passed along, kinds drawn directly."""
+"""The proposal path's shortcuts change no child: analyses kept on the program, hashes passed
+along, kinds drawn directly, node digests remembered, dead-code edits re-drawn unhashed."""
 
 from __future__ import annotations
 
+import hashlib
 import pickle
+from itertools import permutations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symopt.evolve._evolution as evolution
 from symopt.config import SearchSpace
-from symopt.dsl import builtin, is_valid, program_hash, reduce, redundant_count
-from symopt.dsl import hashing, kinds, redundancy
+from symopt.dsl import builtin, edits_only_dead_code, is_valid, program_hash, reduce, redundant_count
+from symopt.dsl import kinds
 from symopt.dsl.errors import InvalidProgram
+from symopt.dsl.hashing import COMMUTATIVE, HASH_LENGTH, MAX_PERMUTED_SLOTS
 from symopt.dsl.program import Const, Program, Statement, Var
+from symopt.dsl.redundancy import dataflow, liveness
 from symopt.evolve import MutationFailed, RegularizedEvolution
+from symopt.evolve._draws import below, sample
 from symopt.evolve._mutations import _OPERATORS, Mutation, MutationKind
-
-
-def _clear_caches() -> None:
-    for cached in (hashing._sha, kinds._fault, redundancy.dataflow, redundancy.liveness):
-        cached.cache_clear()
+from tests.random_programs import random_statement, random_valid_program
+from tests.strategies import programs
 
 
 def _fresh_hash(program: Program) -> str:
-    _clear_caches()
-    return program_hash(program)
+    """The hash as the hashing module's doc defines it, written plainly: no digest remembered
+    between calls, every node digested again for every slot order."""
+    program = Program(program.statements, program.state, program.output)  # nothing kept from before
+    kinds.validate(program)
+    flow, live = dataflow(program), liveness(program)
+
+    def sha(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def step(order: tuple[str, ...]) -> str:
+        leaves = {slot: f"slot#{k}" for k, slot in enumerate(order)}
+        digests: dict[int, str] = {}
+
+        def digest(source: int | Var | Const) -> str:
+            if isinstance(source, int):
+                return digests[source]
+            if isinstance(source, Const):
+                return sha(f"const:{source.value!r}")
+            return sha(leaves.get(source.name, f"input:{source.name}"))
+
+        for index in sorted(live.statements):
+            fn, children = program.statements[index].fn, [digest(s) for s in flow.args[index]]
+            digests[index] = sha(f"{fn}({','.join(sorted(children) if fn in COMMUTATIVE else children)})")
+        outgoing = dict(zip(program.state, flow.returns[1:]))
+        return sha(f"return({','.join(digest(r) for r in (flow.returns[0], *(outgoing[s] for s in order)))})")
+
+    orders = permutations(live.slots) if len(live.slots) <= MAX_PERMUTED_SLOTS else [live.slots]
+    return min(step(order) for order in orders)[:HASH_LENGTH]
 
 
 def _reference_mutate(parent: Program, rng: np.random.Generator, space: SearchSpace, parent_hash: str = "") -> Mutation:
-    """Mutation as it was first written: rng.choice per try, every hash from scratch."""
+    """Mutation as it was first written: rng.choice per try, every child validated and hashed from scratch."""
     kinds_, probs = space.kinds(), np.asarray(space.weights())
     for tries in range(space.max_redraws):
         kind = kinds_[int(rng.choice(len(kinds_), p=probs))]
@@ -88,3 +119,64 @@ def test_cached_validity_raises_the_same_error_each_time() -> None:
             kinds.validate(bad)
         reasons.append((err.value.reason, err.value.index))
     assert reasons[0] == reasons[1] == ("reads 'x' before it is assigned", 0)
+
+
+_STATES = [(), ("m",), ("m", "v"), ("a", "b", "c"), ("s1", "s2", "s3", "s4", "s5")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(_STATES))
+def test_the_hash_equals_its_plain_definition(seed: int, state: tuple[str, ...]) -> None:
+    rng = np.random.default_rng(seed)
+    program = random_valid_program(rng, max_statements=12)
+    program = Program(program.statements, state, program.output)  # more slots than 2, or fewer
+    if is_valid(program):
+        assert program_hash(program) == _fresh_hash(program)
+
+
+def _single_edit(rng: np.random.Generator, parent: Program) -> Program:
+    """``parent`` with one statement replaced (same target), removed or inserted at random."""
+    body, index = parent.statements, int(rng.integers(len(parent)))
+    edit = rng.integers(3)
+    if edit == 0:
+        new = random_statement(rng, parent, index)
+        return Program(body[:index] + (Statement(body[index].target, new.fn, new.args),) + body[index + 1 :], parent.state)
+    if edit == 1:
+        return Program(body[:index] + body[index + 1 :], parent.state)
+    return Program(body[:index] + (random_statement(rng, parent, index),) + body[index:], parent.state)
+
+
+def test_an_edit_the_shortcut_calls_dead_keeps_the_hash() -> None:
+    rng = np.random.default_rng(0)
+    said_dead = neutral = 0
+    for _ in range(600):
+        parent = random_valid_program(rng, max_statements=12)
+        child = _single_edit(rng, parent)
+        valid = is_valid(child)
+        same = valid and _fresh_hash(child) == _fresh_hash(parent)
+        if edits_only_dead_code(parent, child):
+            said_dead += 1
+            assert not valid or same, (parent, child)
+        neutral += same
+    assert said_dead > 100 and neutral > 100  # both outcomes are common: the test tests something
+
+
+@settings(max_examples=300, deadline=None)
+@given(programs())
+def test_the_kind_table_changes_no_verdict(program: Program) -> None:
+    remembered = kinds._fault(Program(program.statements, program.state, program.output))
+    kinds._RESULTS.clear()
+    assert kinds._fault(Program(program.statements, program.state, program.output)) == remembered
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3000), st.integers(1, 6), st.booleans())
+def test_the_cheap_draws_equal_numpys(seed: int, n: int, k: int, odd_word: bool) -> None:
+    ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+    if odd_word:  # a buffered half-word left in the generator
+        ours.integers(7), numpys.integers(7)
+    assert below(ours, n) == int(numpys.integers(n))
+    assert below(ours, 2**32 - 1 - n) == int(numpys.integers(2**32 - 1 - n))
+    k = min(k, n)
+    assert sample(ours, n, k) == numpys.choice(n, size=k, replace=False).tolist()
+    assert ours.bit_generator.state == numpys.bit_generator.state

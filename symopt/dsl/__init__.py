@@ -20,6 +20,7 @@ from symopt._lazy import lazy_face
 if TYPE_CHECKING:  # the same names, for readers and type checkers
     from symopt.dsl.analysis import (
         depends_on_gradient,
+        edits_only_dead_code,
         is_valid,
         kinds_before,
         live_slots,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # the same names, for readers and type checkers
     from symopt.dsl.errors import DSLError, DSLSyntaxError, InvalidProgram
     from symopt.dsl.functions import FUNCTION_NAMES, FUNCTIONS, NAMED_CONSTANTS, Function
     from symopt.dsl.limits import check_limits, read_source
-    from symopt.dsl.program import Arg, Const, Program, Statement, Var
+    from symopt.dsl.program import Arg, Const, Program, Statement, Var, per_program
     from symopt.dsl.source import load, parse, parse_with_positions, to_source
 
 __all__ = [
@@ -53,12 +54,14 @@ __all__ = [
     "builtin",
     "check_limits",
     "depends_on_gradient",
+    "edits_only_dead_code",
     "is_valid",
     "kinds_before",
     "live_slots",
     "load",
     "parse",
     "parse_with_positions",
+    "per_program",
     "program_hash",
     "read_source",
     "reduce",
@@ -71,7 +74,7 @@ __all__ = [
 
 _WHERE = {
     **dict.fromkeys(
-        ("depends_on_gradient", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
+        ("depends_on_gradient", "edits_only_dead_code", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
          "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),
@@ -79,7 +82,7 @@ _WHERE = {
     **dict.fromkeys(("DSLError", "DSLSyntaxError", "InvalidProgram"), "errors"),
     **dict.fromkeys(("FUNCTION_NAMES", "FUNCTIONS", "NAMED_CONSTANTS", "Function"), "functions"),
     **dict.fromkeys(("check_limits", "read_source"), "limits"),
-    **dict.fromkeys(("Arg", "Const", "Program", "Statement", "Var"), "program"),
+    **dict.fromkeys(("Arg", "Const", "Program", "Statement", "Var", "per_program"), "program"),
     **dict.fromkeys(("load", "parse", "parse_with_positions", "to_source"), "source"),
 }
 __getattr__, __dir__ = lazy_face(__name__, _WHERE)

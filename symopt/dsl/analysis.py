@@ -24,7 +24,7 @@ Example:
 
 from symopt.dsl.hashing import program_hash, valid_program_hash
 from symopt.dsl.kinds import Kind, is_valid, kinds_before, validate
-from symopt.dsl.redundancy import depends_on_gradient, live_slots, reduce, redundant_count
+from symopt.dsl.redundancy import depends_on_gradient, edits_only_dead_code, live_slots, reduce, redundant_count
 
 __all__ = [
     "Kind",
@@ -35,6 +35,7 @@ __all__ = [
     "reduce",
     "redundant_count",
     "depends_on_gradient",
+    "edits_only_dead_code",
     "program_hash",
     "valid_program_hash",
 ]

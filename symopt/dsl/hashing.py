@@ -35,7 +35,7 @@ from itertools import permutations
 
 from symopt.dsl.redundancy import Dataflow, Source, dataflow, liveness
 from symopt.dsl.kinds import validate
-from symopt.dsl.program import Const, Program
+from symopt.dsl.program import INPUTS, Program, Statement, Var, per_program
 
 __all__ = ["COMMUTATIVE", "MAX_PERMUTED_SLOTS", "HASH_LENGTH", "program_hash", "valid_program_hash"]
 
@@ -71,6 +71,7 @@ def program_hash(program: Program) -> str:
     return valid_program_hash(program)
 
 
+@per_program
 def valid_program_hash(program: Program) -> str:
     """:func:`program_hash` of a program the caller has just validated (not checked again).
 
@@ -81,43 +82,99 @@ def valid_program_hash(program: Program) -> str:
     """
     flow = dataflow(program)
     live = liveness(program)
-    orders = permutations(live.slots) if len(live.slots) <= MAX_PERMUTED_SLOTS else [live.slots]
-    digest = min(_step_digest(program, flow, live.statements, order) for order in orders)
-    return digest[:HASH_LENGTH]
-
-
-def _step_digest(
-    program: Program, flow: Dataflow, statements: frozenset[int], slot_order: tuple[str, ...]
-) -> str:
-    """The DAG digest with the live slots numbered in ``slot_order``."""
-    leaves = {slot: f"slot#{k}" for k, slot in enumerate(slot_order)}
-    digests: dict[int, str] = {}
-
-    def digest(source: Source) -> str:
-        if isinstance(source, int):
-            return digests[source]
-        if isinstance(source, Const):
-            return _sha(f"const:{source.value!r}")
-        return _sha(leaves.get(source.name, f"input:{source.name}"))
-
-    # Statement order is topological, so every child is hashed before its parent.
-    for index in sorted(statements):
-        statement = program.statements[index]
-        # A constant is read from the program itself: the dataflow is cached per
-        # program, and programs equal but for 0.0 / -0.0 share it.
-        sources = zip(flow.args[index], statement.args)
-        children = [digest(arg if isinstance(source, Const) else source) for source, arg in sources]
-        fn = statement.fn
-        if fn in COMMUTATIVE:
-            children.sort()
-        digests[index] = _sha(f"{fn}({','.join(children)})")
+    orders = list(permutations(live.slots)) if len(live.slots) <= MAX_PERMUTED_SLOTS else [live.slots]
+    indices = sorted(live.statements)  # statement order is topological: children come first
     outgoing = dict(zip(program.state, flow.returns[1:]))
-    roots = [flow.returns[0], *(outgoing[slot] for slot in slot_order)]
-    return _sha(f"return({','.join(digest(root) for root in roots)})")
+    finals = []
+    shared: dict[int, str] = {}
+    for order in orders:
+        leaves = _leaves(order)
+        nodes, reading = _node_digests(program.statements, flow.args, indices, leaves, shared, order)
+        if not shared:  # the nodes that read no live slot digest alike in every order
+            shared = {i: digest for i, digest in nodes.items() if i not in reading}
+        roots = [flow.returns[0], *(outgoing[slot] for slot in order)]
+        text = ",".join(nodes[root] if root.__class__ is int else leaves[root.name] for root in roots)
+        finals.append(_sha(f"return({text})"))
+    return min(finals)[:HASH_LENGTH]
+
+
+def _node_digests(
+    statements: tuple[Statement, ...],
+    args: tuple[tuple[Source, ...], ...],
+    indices: list[int],
+    leaves: dict[str, str],
+    known: dict[int, str],
+    slots: tuple[str, ...],
+) -> tuple[dict[int, str], set[int]]:
+    """The digest of each statement in ``indices`` (topological order), ``known`` ones taken
+    as they are, and which of the others read one of ``slots``, directly or not."""
+    nodes = dict(known)
+    reading: set[int] = set()
+    for index in indices:
+        if index in nodes:
+            continue
+        children = []
+        for source in args[index]:
+            kind = source.__class__
+            if kind is int:
+                children.append(nodes[source])
+                if source in reading:
+                    reading.add(index)
+            elif kind is Var:
+                children.append(leaves[source.name])
+                if source.name in slots:
+                    reading.add(index)
+            else:
+                children.append(_const_digest(source.value))
+        fn = statements[index].fn
+        key = (fn, tuple(children))
+        digest = _NODES.get(key)
+        nodes[index] = digest if digest is not None else _node_digest(fn, key[1])
+    return nodes, reading
+
+
+_NODES: dict[tuple[str, tuple[str, ...]], str] = {}
+"""``(function, children's digests in argument order) -> digest``: a population's
+programs share most of their nodes, and a child most of its parent's."""
+
+_NODES_KEPT = 1 << 17
+""":data:`_NODES` (and :data:`_CONSTS`) are emptied when they grow past this many entries."""
+
+
+def _node_digest(fn: str, children: tuple[str, ...]) -> str:
+    """``sha256("fn(c1,c2,...)")``, the children sorted for a commutative function; remembered."""
+    key = (fn, children)
+    digest = _NODES.get(key)
+    if digest is None:
+        if len(_NODES) >= _NODES_KEPT:
+            _NODES.clear()
+        ordered = sorted(children) if fn in COMMUTATIVE else children
+        digest = _NODES[key] = _sha(f"{fn}({','.join(ordered)})")
+    return digest
+
+
+def _const_digest(value: float) -> str:
+    if not value:  # repr tells 0.0 from -0.0, which compare (and hash) equal
+        return _sha(f"const:{value!r}")
+    digest = _CONSTS.get(value)
+    if digest is None:
+        if len(_CONSTS) >= _NODES_KEPT:
+            _CONSTS.clear()
+        digest = _CONSTS[value] = _sha(f"const:{value!r}")
+    return digest
+
+
+_CONSTS: dict[float, str] = {}
+"""``value -> digest`` of the nonzero constants."""
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _sha(text: str) -> str:
-    # Cached: a population's programs share most of their nodes, and the slot
-    # orders of one program share every node that reads no slot.
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _leaves(order: tuple[str, ...]) -> dict[str, str]:
+    """The leaf digests: ``input:w`` etc. for the inputs, ``slot#k`` for the k-th slot in ``order``
+    (made once per order; not to be changed)."""
+    return {**{name: _sha(f"input:{name}") for name in INPUTS}, **{s: _sha(f"slot#{k}") for k, s in enumerate(order)}}

@@ -22,7 +22,7 @@ from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.functions import FUNCTIONS
-from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement
+from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var, per_program
 
 __all__ = ["Kind", "validate", "is_valid", "kinds_before"]
 
@@ -57,10 +57,10 @@ def validate(program: Program) -> None:
         raise InvalidProgram(*fault)
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def _fault(program: Program) -> tuple[str, int | None] | None:
-    """``(reason, index)`` of the first fault, or ``None``; cached (a search checks a
-    child's validity several times: when it is drawn, hashed and reduced)."""
+    """``(reason, index)`` of the first fault, or ``None``; kept on the program (a search
+    checks a child's validity several times: when it is drawn, hashed and reduced)."""
     try:
         env = _abstract_run(program, len(program))
     except InvalidProgram as err:
@@ -117,16 +117,42 @@ def kinds_before(program: Program, index: int) -> dict[str, Kind]:
     """
     if not 0 <= index <= len(program):
         raise IndexError(f"statement index {index} is outside 0..{len(program)}")
+    if _fault(program) is None:  # a search asks this of the same parents again and again
+        return dict(_environments(program)[index])
     return _abstract_run(program, index)
 
 
-def _abstract_run(program: Program, stop: int) -> dict[str, Kind]:
-    """Runs the first ``stop`` statements over kinds; the environment after them."""
-    _check_state_names(program.state)
-    env: dict[str, Kind] = {name: "tensor" for name in program.signature}
-    env["lr"] = "scalar"
+@per_program
+def _environments(program: Program) -> tuple[dict[str, Kind], ...]:
+    """The environment before each statement and at ``return``, of a valid program."""
+    record: list[dict[str, Kind]] = []
+    _abstract_run(program, len(program), record)
+    return tuple(record)
+
+
+def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | None = None) -> dict[str, Kind]:
+    """Runs the first ``stop`` statements over kinds; the environment after them (and, in
+    ``record``, a copy of the environment before each statement and after the last)."""
+    env = dict(_initial_environment(program.state))
     for index, statement in enumerate(program.statements[:stop]):
-        env[statement.target] = _result_kind(statement, env, index)
+        if record is not None:
+            record.append(dict(env))
+        # The kind of each argument (None: not yet assigned), then one lookup.
+        kinds = tuple([env.get(a.name) if a.__class__ is Var else "scalar" for a in statement.args])
+        result = _RESULTS.get((statement.fn, kinds)) or _result_kind(statement, env, index)
+        env[statement.target] = result
+    if record is not None:
+        record.append(dict(env))
+    return env
+
+
+@functools.lru_cache(maxsize=64)
+def _initial_environment(state: tuple[str, ...]) -> dict[str, Kind]:
+    """The kinds at the start: ``w``, ``g`` and the slots tensors, ``lr`` a scalar (made once
+    per state tuple; not to be changed). Raises on state names that repeat or clash."""
+    _check_state_names(state)
+    env: dict[str, Kind] = dict.fromkeys(("w", "g", *state), "tensor")
+    env["lr"] = "scalar"
     return env
 
 
@@ -140,7 +166,12 @@ def _check_state_names(state: tuple[str, ...]) -> None:
         seen.add(slot)
 
 
+_RESULTS: dict[tuple[str, tuple[Kind | None, ...]], Kind] = {}
+"""``(function, argument kinds) -> result kind`` for the well-kinded calls seen so far."""
+
+
 def _result_kind(statement: Statement, env: dict[str, Kind], index: int) -> Kind:
+    """The result's kind, remembered in :data:`_RESULTS`; raises on an ill-kinded call."""
     function = FUNCTIONS.get(statement.fn)
     if function is None:
         raise InvalidProgram(f"unknown function {statement.fn!r}", index)
@@ -148,15 +179,15 @@ def _result_kind(statement: Statement, env: dict[str, Kind], index: int) -> Kind
         raise InvalidProgram(
             f"{statement.fn} takes {function.arity} argument(s), got {len(statement.args)}", index
         )
-    kinds = [_arg_kind(arg, env, index) for arg in statement.args]
+    kinds = tuple(_arg_kind(arg, env, index) for arg in statement.args)
     for position, (wanted, got) in enumerate(zip(function.arg_kinds, kinds), start=1):
         if wanted != "any" and wanted != got:
             raise InvalidProgram(
                 f"{statement.fn} argument {position} must be a {wanted}, got a {got}", index
             )
-    if function.result == "broadcast":
-        return "tensor" if "tensor" in kinds else "scalar"
-    return function.result
+    result: Kind = function.result if function.result != "broadcast" else "tensor" if "tensor" in kinds else "scalar"
+    _RESULTS[statement.fn, kinds] = result
+    return result
 
 
 def _arg_kind(arg: Arg, env: dict[str, Kind], index: int) -> Kind:

@@ -18,13 +18,14 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, TypeVar, Union
 
 from symopt.dsl.functions import CONST_LIMIT
 
-__all__ = ["Var", "Const", "Arg", "Statement", "Program", "INPUTS", "DEFAULT_STATE"]
+__all__ = ["Var", "Const", "Arg", "Statement", "Program", "INPUTS", "DEFAULT_STATE", "per_program"]
 
 INPUTS: tuple[str, str, str] = ("w", "g", "lr")
 """The fixed inputs: weights, gradient, and the learning-rate schedule's value."""
@@ -114,8 +115,9 @@ class Program:
             return value
 
     def __getstate__(self) -> dict[str, Any]:
-        # str hashes differ between processes: a pickled program computes its own.
-        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+        # The fields only: str hashes differ between processes, so a pickled program
+        # computes its own, and what per_program keeps is recomputed where needed.
+        return {"statements": self.statements, "state": self.state, "output": self.output}
 
     @property
     def signature(self) -> tuple[str, ...]:
@@ -132,3 +134,37 @@ class Program:
 
     def with_changes(self, **changes: Any) -> "Program":
         return dataclasses.replace(self, **changes)
+
+
+_Result = TypeVar("_Result")
+
+
+def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _Result]:
+    """``analysis`` computed once per program object and kept on it (not pickled).
+
+    A program is immutable, so what a pure function of it returns never goes
+    stale; keeping it on the object costs no lookup by value (which would hash
+    every statement) and lets programs equal but for ``0.0`` / ``-0.0`` keep
+    their own results.
+
+    Example:
+        >>> calls = []
+        >>> @per_program
+        ... def length(program: Program) -> int:
+        ...     calls.append(1)
+        ...     return len(program)
+        >>> p = Program(())
+        >>> length(p), length(p), len(calls)
+        (0, 0, 1)
+    """
+    key = f"_{analysis.__module__}.{analysis.__qualname__}"
+
+    @functools.wraps(analysis)
+    def kept(program: Program) -> _Result:
+        memo = program.__dict__
+        if key in memo:
+            return memo[key]
+        value = memo[key] = analysis(program)
+        return value
+
+    return kept

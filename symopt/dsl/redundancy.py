@@ -13,7 +13,7 @@ The public code's redundancy pass stops at the first level, so the paper's
 Program 4 keeps ``m = cosh(update)``; this module removes it too.
 
 Example:
-    >>> from symopt.dsl.program import Const, Program, Statement, Var
+    >>> from symopt.dsl.program import Const, Program, Statement, Var, per_program
     >>> p = Program((
     ...     Statement("update", "sign", (Var("m"),)),
     ...     Statement("m", "interp", (Var("g"), Var("m"), Const(0.9))),
@@ -25,12 +25,11 @@ Example:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Union
 
 from symopt.dsl.kinds import kinds_before, validate
-from symopt.dsl.program import Const, Program, Statement, Var
+from symopt.dsl.program import Const, Program, Statement, Var, per_program
 
 __all__ = [
     "Source",
@@ -42,6 +41,7 @@ __all__ = [
     "reduce",
     "redundant_count",
     "depends_on_gradient",
+    "edits_only_dead_code",
 ]
 
 Source = Union[int, Var, Const]
@@ -78,7 +78,7 @@ class Liveness:
     inputs: frozenset[str]
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def dataflow(program: Program) -> Dataflow:
     """Resolves every read to the value it sees: the latest assignment, or the input.
 
@@ -96,12 +96,12 @@ def dataflow(program: Program) -> Dataflow:
     latest: dict[str, Source] = {}
     args = []
     for index, statement in enumerate(program.statements):
-        args.append(tuple(_resolve(arg, latest) for arg in statement.args))
+        args.append(tuple([latest.get(a.name, a) if a.__class__ is Var else a for a in statement.args]))
         latest[statement.target] = index
-    return Dataflow(tuple(args), tuple(_resolve(Var(name), latest) for name in program.returns))
+    return Dataflow(tuple(args), tuple([latest[name] if name in latest else Var(name) for name in program.returns]))
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@per_program
 def liveness(program: Program) -> Liveness:
     """The live statements and state slots of a valid program (see the module doc); cached.
 
@@ -116,13 +116,17 @@ def liveness(program: Program) -> Liveness:
     """
     flow = dataflow(program)
     slot_sources = dict(zip(program.state, flow.returns[1:]))
-    live: tuple[str, ...] = ()
-    while True:  # grows monotonically, so it ends after at most len(state) rounds
-        statements, inputs = _reach(flow, [flow.returns[0], *(slot_sources[s] for s in live)])
-        grown = tuple(slot for slot in program.state if slot in inputs)
-        if grown == live:
-            return Liveness(statements, live, inputs)
-        live = grown
+    statements: set[int] = set()
+    inputs: set[str] = set()
+    roots = [flow.returns[0]]
+    while roots:  # a slot whose incoming value is read has its outgoing value read next step
+        known = len(inputs)
+        _reach(flow.args, roots, statements, inputs)
+        roots = [slot_sources[slot] for slot in inputs if slot in slot_sources] if len(inputs) > known else []
+        for slot in inputs:
+            slot_sources.pop(slot, None)
+    live = tuple(slot for slot in program.state if slot in inputs)
+    return Liveness(frozenset(statements), live, frozenset(inputs))
 
 
 def live_slots(program: Program) -> tuple[str, ...]:
@@ -194,7 +198,7 @@ def depends_on_gradient(program: Program) -> bool:
         InvalidProgram: if the program is invalid.
 
     Example:
-        >>> from symopt.dsl.program import Const, Program, Statement, Var
+        >>> from symopt.dsl.program import Const, Program, Statement, Var, per_program
         >>> depends_on_gradient(Program((Statement("update", "mul", (Var("w"), Const(0.01))),)))
         False
     """
@@ -202,23 +206,69 @@ def depends_on_gradient(program: Program) -> bool:
     return "g" in liveness(program).inputs
 
 
-def _resolve(arg: Var | Const, latest: dict[str, Source]) -> Source:
-    return latest.get(arg.name, arg) if isinstance(arg, Var) else arg
+def edits_only_dead_code(parent: Program, child: Program) -> bool:
+    """Whether ``child`` is ``parent`` with one dead statement replaced (same target),
+    removed, or inserted where nothing live reads it: then, if ``child`` is valid, it
+    computes what ``parent`` does and has its :func:`~symopt.dsl.hashing.program_hash`.
+
+    A sufficient test, not a necessary one (``False`` says nothing), and much cheaper
+    than hashing: the parent's liveness and a scan of the statements after the edit.
+    The live statements keep their sources, so the live graph, the live slots and the
+    hash are the parent's; the edited statement stays unreached.
+
+    Args:
+        parent: a valid program.
+        child: any program.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> parent = Program((Statement("t", "exp", (Var("w"),)), Statement("update", "sign", (Var("g"),))))
+        >>> dead_exp = Statement("t", "cos", (Var("w"),))
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=(dead_exp, parent.statements[1])))
+        True
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[1:]))
+        True
+        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[:1]))
+        False
+    """
+    old, new = parent.statements, child.statements
+    if parent.state != child.state or parent.output != child.output or not -1 <= len(new) - len(old) <= 1:
+        return False
+    at, common = 0, min(len(old), len(new))  # the first position where they differ
+    while at < common and (old[at] is new[at] or old[at] == new[at]):
+        at += 1
+    live = liveness(parent)
+    if len(new) < len(old):  # removed
+        return old[at + 1 :] == new[at:] and at not in live.statements
+    if len(new) == len(old):  # replaced (or unchanged)
+        return at == len(old) or (
+            old[at + 1 :] == new[at + 1 :] and old[at].target == new[at].target and at not in live.statements
+        )
+    if old[at:] != new[at + 1 :]:
+        return False
+    # Inserted: dead unless a live statement reads its target before it is assigned again, or it is returned.
+    target = new[at].target
+    for index in range(at, len(old)):
+        statement = old[index]
+        if index in live.statements and target in statement.reads():
+            return False
+        if statement.target == target:
+            return True
+    return target != parent.output and target not in live.slots
 
 
-def _reach(flow: Dataflow, roots: Iterable[Source]) -> tuple[frozenset[int], frozenset[str]]:
-    """The statements and incoming names that the ``roots`` read, transitively."""
-    statements: set[int] = set()
-    inputs: set[str] = set()
-    stack = list(roots)
+def _reach(args: tuple[tuple[Source, ...], ...], roots: list[Source], statements: set[int], inputs: set[str]) -> None:
+    """Adds to ``statements`` and ``inputs`` what the ``roots`` read, transitively."""
+    stack = roots
     while stack:
         source = stack.pop()
-        if isinstance(source, Var):
+        kind = source.__class__
+        if kind is int:
+            if source not in statements:
+                statements.add(source)
+                stack += args[source]
+        elif kind is Var:
             inputs.add(source.name)
-        elif isinstance(source, int) and source not in statements:
-            statements.add(source)
-            stack.extend(flow.args[source])
-    return frozenset(statements), frozenset(inputs)
 
 
 def _fresh_name(program: Program, base: str) -> str:

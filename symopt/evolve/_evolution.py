@@ -31,6 +31,7 @@ from typing import Literal
 
 from symopt.config import SearchSpace
 from symopt.dsl import Program, program_hash
+from symopt.evolve._draws import sample
 from symopt.evolve._mutations import mutate
 from symopt.evolve._searcher import SearcherState, fitness_key
 from symopt.runs import Candidate, Individual
@@ -89,9 +90,9 @@ class RegularizedEvolution(SearcherState):
         """
         if not self.population:
             raise RuntimeError("seed_population() must run before ask()")
-        picks = self.rng.choice(len(self.population), size=self.tournament_size, replace=False)
+        picks = sample(self.rng, len(self.population), self.tournament_size)  # rng.choice(..., replace=False)
         # Ties go to the earlier draw, which is itself random.
-        parent = max((self.population[int(i)] for i in picks), key=lambda m: fitness_key(m.fitness))
+        parent = max((self.population[i] for i in picks), key=lambda m: fitness_key(m.fitness))
         made = mutate(parent.program, self.rng, self.space, parent_hash=parent.hash)
         cand = Candidate(
             self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, made.hash,

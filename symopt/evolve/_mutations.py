@@ -20,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,11 +36,14 @@ from symopt.dsl import (
     Program,
     Statement,
     Var,
+    edits_only_dead_code,
     is_valid,
     kinds_before,
+    per_program,
     program_hash,
     valid_program_hash,
 )
+from symopt.evolve._draws import below
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -83,6 +88,11 @@ class Mutation:
         return RANDOM if self.kind is None else self.kind.value
 
 
+def _with_body(parent: Program, body: tuple[Statement, ...]) -> Program:
+    """``parent`` with another body (``with_changes`` without ``dataclasses.replace``'s cost)."""
+    return Program(body, parent.state, parent.output)
+
+
 def _fresh_name(program: Program) -> str:
     used = set(_FIXED) | set(program.state) | {s.target for s in program.statements}
     k = 0
@@ -106,7 +116,7 @@ def _random_arg(
         return Const(float(rng.normal()))
     if not names:
         return None
-    return Var(names[int(rng.integers(len(names)))])
+    return Var(names[below(rng, len(names))])
 
 
 def random_statement(
@@ -120,7 +130,7 @@ def random_statement(
     """
     env = kinds_before(program, index)
     names = space.function_names
-    fn = FUNCTIONS[names[int(rng.integers(len(names)))]]
+    fn = FUNCTIONS[names[below(rng, len(names))]]
     args = []
     for kind in fn.arg_kinds:
         arg = _random_arg(kind, env, rng, space)
@@ -129,7 +139,7 @@ def random_statement(
         args.append(arg)
     if rng.random() < 0.5:
         targets = sorted(env)
-        target = targets[int(rng.integers(len(targets)))]
+        target = targets[below(rng, len(targets))]
     else:
         target = _fresh_name(program)
     return Statement(target, fn.name, tuple(args))
@@ -138,20 +148,20 @@ def random_statement(
 def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if len(parent) >= space.max_len:
         return None
-    index = int(rng.integers(len(parent) + 1))
+    index = below(rng, len(parent) + 1)
     st = random_statement(parent, index, rng, space)
     if st is None:
         return None
     body = parent.statements[:index] + (st,) + parent.statements[index:]
-    return parent.with_changes(statements=body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
+    return _with_body(parent, body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
 
 
 def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if not parent.statements:
         return None
-    index = int(rng.integers(len(parent)))
+    index = below(rng, len(parent))
     body = parent.statements[:index] + parent.statements[index + 1 :]
-    return parent.with_changes(statements=body), f"delete {index + 1}: {parent.statements[index].target}"
+    return _with_body(parent, body), f"delete {index + 1}: {parent.statements[index].target}"
 
 
 def _new_constant(old: float, rng: np.random.Generator) -> float:
@@ -161,16 +171,23 @@ def _new_constant(old: float, rng: np.random.Generator) -> float:
     return old * math.pow(2.0, float(rng.normal()))
 
 
+@per_program
+def _arguments(program: Program) -> tuple[tuple[int, int], ...]:
+    """``(statement, argument)`` positions of every argument (a parent is mutated again and again)."""
+    return tuple((i, k) for i, st in enumerate(program.statements) for k in range(len(st.args)))
+
+
+@per_program
+def _constants(program: Program) -> tuple[tuple[int, int], ...]:
+    """The positions of the constant arguments."""
+    return tuple((i, k) for i, k in _arguments(program) if isinstance(program.statements[i].args[k], Const))
+
+
 def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
-    slots = [
-        (i, k)
-        for i, st in enumerate(parent.statements)
-        for k, a in enumerate(st.args)
-        if isinstance(a, Const) or not space.constants_only
-    ]
+    slots = _constants(parent) if space.constants_only else _arguments(parent)
     if not slots:
         return None
-    i, k = slots[int(rng.integers(len(slots)))]
+    i, k = slots[below(rng, len(slots))]
     st = parent.statements[i]
     old = st.args[k]
     if isinstance(old, Const):
@@ -181,7 +198,7 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         choices = [n for n in _names_of_kind(env, kind) if n != old.name]
         if not choices:
             return None
-        new = Var(choices[int(rng.integers(len(choices)))])
+        new = Var(choices[below(rng, len(choices))])
     return _with_arg(parent, i, k, new), f"modify {i + 1}.{k + 1}: {old} -> {new}"
 
 
@@ -189,7 +206,7 @@ def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Program:
     """``parent`` with argument ``k`` of statement ``i`` replaced by ``new``."""
     st = parent.statements[i]
     args = st.args[:k] + (new,) + st.args[k + 1 :]
-    return parent.with_changes(statements=parent.statements[:i] + (st.with_changes(args=args),) + parent.statements[i + 1 :])
+    return _with_body(parent, parent.statements[:i] + (Statement(st.target, st.fn, args),) + parent.statements[i + 1 :])
 
 
 def _is_beta(st: Statement) -> bool:
@@ -208,7 +225,7 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
     rows = [i for i, st in enumerate(parent.statements) if _is_beta(st)]
     if not rows:
         return None
-    i = rows[int(rng.integers(len(rows)))]
+    i = rows[below(rng, len(rows))]
     old = parent.statements[i].args[2]
     assert isinstance(old, Const)
     value = _drift_beta(old.value, rng)
@@ -220,24 +237,24 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
 def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
     if not parent.statements or len(parent) >= space.max_len:
         return None
-    i = int(rng.integers(len(parent)))
+    i = below(rng, len(parent))
     st = parent.statements[i]
     args = st.args
     slots = [k for k, a in enumerate(args) if isinstance(a, Var)]
     if slots:
-        k = slots[int(rng.integers(len(slots)))]
+        k = slots[below(rng, len(slots))]
         env = kinds_before(parent, len(parent))
         old = args[k]
         assert isinstance(old, Var)
         choices = [n for n in _names_of_kind(env, FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
         if choices:
-            args = args[:k] + (Var(choices[int(rng.integers(len(choices)))]),) + args[k + 1 :]
+            args = args[:k] + (Var(choices[below(rng, len(choices))]),) + args[k + 1 :]
     # Right after the last definition of its arguments: it reads their final values (the start: inputs).
     names = {a.name for a in args if isinstance(a, Var)}
     index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
     copy = Statement(_fresh_name(parent), st.fn, args)
     body = parent.statements[:index] + (copy,) + parent.statements[index:]
-    return parent.with_changes(statements=body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
+    return _with_body(parent, body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
 
 
 def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
@@ -282,19 +299,17 @@ def mutate(
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
     parent_hash = program_hash(parent) if parent_hash is None else parent_hash
-    kinds = space.kinds()
-    # rng.choice(len(kinds), p=weights), drawn as numpy draws it (one uniform
-    # against the normalised cumulative weights), without its per-call checks.
-    cdf = np.asarray(space.weights(), dtype=float).cumsum()
-    cdf /= cdf[-1]
+    kinds, cdf = _kind_cdf(space)
     for tries in range(space.max_redraws):
-        kind = kinds[int(cdf.searchsorted(rng.random(), side="right"))]
+        kind = kinds[bisect.bisect_right(cdf, rng.random())]
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
         child, detail = made
-        if kind is MutationKind.IDENTITY:
+        if kind is _IDENTITY:
             return Mutation(child, kind, tries, detail, hash=parent_hash, neutral=True)
+        if not space.keep_neutral and edits_only_dead_code(parent, child):
+            continue  # invalid, or the parent's hash: re-drawn either way, and cheaper to tell
         if not is_valid(child):
             continue
         child_hash = valid_program_hash(child)
@@ -303,6 +318,19 @@ def mutate(
             continue
         return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, hash=child_hash, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
+
+
+_IDENTITY = MutationKind.IDENTITY  # an enum member looked up once, not on every try
+
+
+@functools.lru_cache(maxsize=16)
+def _kind_cdf(space: SearchSpace) -> tuple[tuple[MutationKind, ...], list[float]]:
+    """The kinds and their normalised cumulative weights: ``rng.choice(len(kinds), p=weights)``
+    draws one uniform and takes the first kind whose cumulative weight exceeds it; so does
+    :func:`mutate`, without numpy's per-call checks."""
+    cdf = np.asarray(space.weights(), dtype=float).cumsum()
+    cdf /= cdf[-1]
+    return space.kinds(), cdf.tolist()
 
 
 def random_program(
