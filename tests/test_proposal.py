@@ -23,8 +23,8 @@ from symopt.dsl.redundancy import dataflow, liveness
 from symopt.evolve import MutationFailed, RegularizedEvolution
 from symopt.evolve._draws import below, sample
 from symopt.evolve._mutations import _OPERATORS, Mutation, MutationKind
-from tests.random_programs import random_statement, random_valid_program
-from tests.strategies import programs
+from random_programs import random_statement, random_valid_program
+from strategies import programs
 
 
 def _fresh_hash(program: Program) -> str:
