@@ -1,7 +1,8 @@
 """Programs trained and children proposed per CPU-hour: two code trees' searches side by side.
 
-Runs the same search (``symopt search CONFIG``, search step only, one serial
-worker, the same seed and seconds budget) with each code tree given, at the
+Runs the same search (``symopt search CONFIG``, search step only: a copy of
+CONFIG with only the sections a search reads; one serial worker, the same seed
+and seconds budget) with each code tree given, at the
 same time, each process pinned to its own core with single-threaded XLA, so
 both see the same machine load. Each tree may add its own ``--set`` overrides
 (e.g. a hurdle that only the newer code has). The CPU time of each search is
@@ -31,6 +32,12 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
+SEARCH_SECTIONS = ("name", "seed", "search_space", "search", "fitness", "ray", "output")
+"""What a search reads; the rest (funnel, simplify, ...) is left out of the copy both trees
+load, so an older tree whose loader does not know a newer stage key still runs it."""
+
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
@@ -45,9 +52,18 @@ def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def launch(label: str, tree: Path, args: argparse.Namespace, sets: list[str], core: int, out: Path) -> subprocess.Popen[bytes]:
+def search_only(config: Path, out: Path) -> Path:
+    """A copy of ``config`` with only :data:`SEARCH_SECTIONS` and ``pipeline: [search]``."""
+    raw = yaml.safe_load(config.read_text())
+    trimmed = {key: raw[key] for key in SEARCH_SECTIONS if key in raw} | {"pipeline": ["search"]}
+    path = out / "search_only.yaml"
+    path.write_text(yaml.safe_dump(trimmed, sort_keys=False))
+    return path
+
+
+def launch(label: str, tree: Path, config: Path, args: argparse.Namespace, sets: list[str], core: int, out: Path) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "symopt.cli", "search", str(Path(args.config).resolve()),
+        sys.executable, "-m", "symopt.cli", "search", str(config),
         "--name", label, "--set", f"output.dir={out}", "--set", "ray.serial=true",
         "--set", "pipeline=[search]", "--set", f"seed={args.seed}",
         "--set", f"search.budget.max_seconds={args.seconds}",
@@ -77,10 +93,11 @@ def main() -> None:
         raise SystemExit(f"search_rate.py: {len(trees)} trees need {len(trees)} cores, this process has {len(cores)}")
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    config = search_only(Path(args.config), out)
     procs = {}
     for (label, tree), core in zip(trees, cores):
         sets = [value for owner, value in extra if owner == label]
-        procs[label] = launch(label, Path(tree).resolve(), args, sets, core, out)
+        procs[label] = launch(label, Path(tree).resolve(), config, args, sets, core, out)
         print(f"{label}: {tree} on core {core}, extra {sets}, log {out / (label + '.log')}", flush=True)
     start = time.time()
     cpu: dict[str, float] = {}
