@@ -64,13 +64,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from symopt.config import FingerprintConfig
-from symopt.dsl import Program, depends_on_gradient, live_slots
+from symopt.dsl import InvalidProgram, Program, depends_on_gradient, live_slots
 from symopt.dsl.encode import EncodedProgram, Layout, encode, make_step
 from symopt.dsl.flat import SegmentReducer
 from symopt.proxy_tasks.evaluate import prepare
 from symopt.proxy_tasks.fitness import decay_constants, scale_decay
 
-__all__ = ["PROBE_SEED", "SEGMENTS", "Probes", "fingerprint", "probe_updates", "probes"]
+__all__ = ["PROBE_SEED", "SEGMENTS", "Probes", "fingerprint", "fingerprint_if_on", "probe_updates", "probes"]
 
 PROBE_SEED = 20230213
 """Seeds the probe inputs (any fixed number: the fingerprints of one run must agree)."""
@@ -187,3 +187,22 @@ def fingerprint(program: Program, config: FingerprintConfig, decay_multipliers: 
         scaled = program if factor == 1.0 else scale_decay(program, factor)
         parts.append(f"decay*{factor!r}:" + _tokens(probe_updates(scaled, config.steps), config.digits))
     return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+
+
+def fingerprint_if_on(
+    program: Program, config: FingerprintConfig, decay_multipliers: Sequence[float] = (1.0,)
+) -> str | None:
+    """:func:`fingerprint` when ``config.enabled``; ``None`` when off, or for a program the
+    trainers' layout cannot hold (it is trained, and fails, as without fingerprints).
+
+    Example:
+        >>> from symopt.dsl import builtin
+        >>> fingerprint_if_on(builtin("adamw"), FingerprintConfig()) is None
+        True
+    """
+    if not config.enabled:
+        return None
+    try:
+        return fingerprint(program, config, decay_multipliers)
+    except InvalidProgram:
+        return None

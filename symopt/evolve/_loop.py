@@ -15,15 +15,16 @@ from typing import IO
 
 import symopt.runs as layout
 from symopt.config import Config
-from symopt.dsl import InvalidProgram, Program, program_hash, redundant_count, resolve, to_source
+from symopt.dsl import Program, program_hash, redundant_count, resolve, to_source
 from symopt.evolve._cache import FitnessCache
 from symopt.evolve._evolution import RegularizedEvolution
-from symopt.evolve._fingerprint import fingerprint
+from symopt.evolve._fingerprint import fingerprint_if_on
+from symopt.evolve._inflight import InFlight
 from symopt.evolve._hurdles import HurdleWindow
 from symopt.evolve._interrupt import GracefulStop
 from symopt.evolve._mutations import MutationFailed
 from symopt.evolve._outcome import CampaignError, CampaignResult, writing
-from symopt.evolve._progress import Progress
+from symopt.evolve._progress import Progress, for_search
 from symopt.evolve._random_search import RandomSearch
 from symopt.evolve._restore import restart_due, restore
 from symopt.evolve._searcher import Searcher
@@ -72,9 +73,7 @@ class CampaignLoop:
         self.hurdles = HurdleWindow(search.hurdle)
         self.stats = Stats()
         self.hall = HallOfFame(size=config.output.hall_of_fame)
-        self.submitted: dict[int, Candidate] = {}  # training now, by id
-        self.waiting: dict[str, list[Candidate]] = {}  # same hash (or fingerprint) as a submitted one
-        self._fingerprints: dict[int, str] = {}  # of submitted children, by id (search.fingerprint)
+        self.flight = InFlight()
         self._reduced: dict[int, int] = {}  # reduced length of proposed, untold children, by id
         self.finished = False
         self.history: HistoryWriter | None = None
@@ -141,11 +140,11 @@ class CampaignLoop:
 
     def _loop(self, stop: GracefulStop, bar: Progress) -> None:
         while not stop.requested:
-            while len(self.submitted) < self.evaluator.num_workers and self._can_ask() and not stop.requested:
+            while len(self.flight) < self.evaluator.num_workers and self._can_ask() and not stop.requested:
                 self._dispatch(self._propose())
                 self._maybe_checkpoint()
-            if not self.submitted:
-                if not self.waiting:
+            if not self.flight:
+                if not self.flight.waiting:
                     return  # the budget is spent and nothing is in flight
                 raise RuntimeError("children wait on a hash that is not being trained")
             for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
@@ -164,11 +163,11 @@ class CampaignLoop:
             redraws=0,
             hash=program_hash(program),
         )
-        self._submit(cand, self._fingerprint(program))
-        while self.submitted:
+        self._submit(cand, fingerprint_if_on(program, self.config.search.fingerprint, self.spec.decay_multipliers))
+        while self.flight:
             for outcome in self.evaluator.wait(timeout=_WAIT_SECONDS):
                 self._finished_outcome(outcome)
-            if stop.requested and self.submitted:
+            if stop.requested and self.flight:
                 return  # checkpoint-less: a resume starts over
         self._checkpoint()
 
@@ -181,7 +180,7 @@ class CampaignLoop:
         budget = self.config.search.budget
         if budget.max_children is not None and self.stats.children >= budget.max_children:
             return False
-        if budget.max_trained is not None and self.stats.trained + len(self.submitted) >= budget.max_trained:
+        if budget.max_trained is not None and self.stats.trained + len(self.flight) >= budget.max_trained:
             return False
         if budget.max_seconds is not None and self._elapsed() >= budget.max_seconds:
             return False
@@ -207,52 +206,47 @@ class CampaignLoop:
         if hit is not None:
             self._tell(cand, hit, status="cached", worker="cache", seconds=0.0)
             return
-        training = next((c.hash for c in self.submitted.values() if c.hash == cand.hash), None)
+        training = self.flight.twin_in_training(cand.hash, None)
         fp = None
         if training is None:
-            fp = self._fingerprint(cand.program)
+            fp = fingerprint_if_on(cand.program, self.config.search.fingerprint, self.spec.decay_multipliers)
             twin = None if fp is None else self.cache.twin(fp)
             if twin is not None:
                 self._tell(cand, twin[1], status="cached", worker="cache", seconds=0.0, same_as=twin[0])
                 return
             # A twin being trained now is waited for, as the same hash being trained is.
-            training = next((self.submitted[i].hash for i, f in self._fingerprints.items() if f == fp), None)
+            training = self.flight.twin_in_training(cand.hash, fp)
         if training is not None:
-            self.waiting.setdefault(training, []).append(cand)
+            self.flight.wait(training, cand)
         else:
             self._submit(cand, fp)
 
     def _submit(self, cand: Candidate, fp: str | None) -> None:
-        self.submitted[cand.id] = cand
-        if fp is not None:
-            self._fingerprints[cand.id] = fp
+        self.flight.train(cand, fp)
         self.evaluator.submit(Job(cand.id, cand.program, self.hurdles.cut()))
 
-    def _fingerprint(self, program: Program) -> str | None:
-        """The program's fingerprint when ``search.fingerprint`` is on and it fits the trainers' layout."""
-        if not self.config.search.fingerprint.enabled:
-            return None
-        with contextlib.suppress(InvalidProgram):
-            return fingerprint(program, self.config.search.fingerprint, self.spec.decay_multipliers)
-        return None
-
     def _finished_outcome(self, outcome: Outcome) -> None:
-        cand = self.submitted.pop(outcome.id)
-        fp = self._fingerprints.pop(outcome.id, None)
+        cand, fp, waiters = self.flight.finish(outcome.id)
         result = outcome.result
         self.cache.put(cand.hash, result)
         if fp is not None:
             self.cache.link(fp, cand.hash)
         self.hurdles.observe(result)
         self._tell(cand, result, status=result.status, worker=outcome.worker, seconds=outcome.seconds, fp=fp)
-        for twin in self.waiting.pop(cand.hash, []):
+        for twin in waiters:
             same_as = None if twin.hash == cand.hash else cand.hash
             self._tell(twin, result, status="cached", worker="cache", seconds=0.0, same_as=same_as)
 
     def _tell(
-        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float,
-        fp: str | None = None, same_as: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        cand: Candidate,
+        result: FitnessResult,
+        status: str,
+        worker: str,
+        seconds: float,
+        fp: str | None = None,
+        same_as: str | None = None,
+    ) -> None:
         """Tells the searcher and records the line (``fp``: the child's fingerprint; ``same_as``: the
         hash whose result a fingerprint hit took)."""
         fitness = float(result.fitness)
@@ -279,9 +273,16 @@ class CampaignLoop:
         self._maybe_restart_from_best()
 
     def _append(
-        self, cand: Candidate, result: FitnessResult, status: str, worker: str, seconds: float, reduced: int,
-        fp: str | None, same_as: str | None,
-    ) -> None:  # fmt: skip
+        self,
+        cand: Candidate,
+        result: FitnessResult,
+        status: str,
+        worker: str,
+        seconds: float,
+        reduced: int,
+        fp: str | None,
+        same_as: str | None,
+    ) -> None:
         assert self.history is not None
         fitness = float(result.fitness)
         self.history.append(
@@ -343,7 +344,7 @@ class CampaignLoop:
     def _checkpoint(self, force_plot: bool = False) -> None:
         assert self.history is not None
         self._refresh()
-        in_flight = tuple(self.submitted.values()) + tuple(c for cs in self.waiting.values() for c in cs)
+        in_flight = self.flight.all()
         checkpoint = Checkpoint(
             searcher=self.searcher.state_dict(),
             cache=self.cache.state_dict(),
@@ -379,11 +380,7 @@ class CampaignLoop:
     # ---------------------------------------------------------------- display
 
     def _progress(self) -> Progress:
-        budget = self.config.search.budget
-        limits = {"children": budget.max_children, "trained": budget.max_trained, "seconds": budget.max_seconds}
-        starting = f"training the warm start ({Path(self.config.search.warm_start).stem}; the first run compiles)"
-        set_limits = {unit: float(t) for unit, t in limits.items() if t is not None}
-        progress = Progress(set_limits, self.config.output.summary_seconds, self.stream, starting)
+        progress = for_search(self.config, self.stream)
         progress.update(self._refresh())
         return progress
 

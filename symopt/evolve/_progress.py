@@ -12,7 +12,6 @@ lines every ``summary_seconds`` (none before the first evaluation; the campaign
 prints the final one).
 
 Example:
-    >>> from symopt.runs import Stats
     >>> import io
     >>> out = io.StringIO()
     >>> with Progress({"trained": 600, "seconds": 90}, summary_seconds=0.0, stream=out) as bar:
@@ -29,11 +28,13 @@ import math
 import os
 import sys
 import time
+from pathlib import Path
 from typing import IO, Any, Mapping
 
+from symopt.config import Config
 from symopt.runs import Stats
 
-__all__ = ["Progress", "budget_line", "progress_enabled"]
+__all__ = ["for_search", "Progress", "budget_line", "progress_enabled"]
 
 _UNITS = {"children": "children", "trained": "trained", "seconds": "s"}
 
@@ -168,3 +169,22 @@ class Progress:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def for_search(config: Config, stream: IO[str]) -> Progress:
+    """The progress display of a search of ``config``: its set budgets, and what the first
+    evaluation waits for (the warm start's compile).
+
+    Example:
+        >>> import io
+        >>> from symopt.config import Budget, Config, SearchConfig
+        >>> config = Config(search=SearchConfig(budget=Budget(max_trained=600, max_seconds=90)))
+        >>> with for_search(config, io.StringIO()) as bar:
+        ...     bar.limits, bar.starting
+        ({'trained': 600.0, 'seconds': 90.0}, 'training the warm start (adamw; the first run compiles)')
+    """
+    budget = config.search.budget
+    limits = {"children": budget.max_children, "trained": budget.max_trained, "seconds": budget.max_seconds}
+    starting = f"training the warm start ({Path(config.search.warm_start).stem}; the first run compiles)"
+    set_limits = {unit: float(t) for unit, t in limits.items() if t is not None}
+    return Progress(set_limits, config.output.summary_seconds, stream, starting)
