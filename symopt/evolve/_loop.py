@@ -268,35 +268,22 @@ class CampaignLoop:
                     reduced, cand.mutation, cand.parent_id,
                 )
             )
-        with self._writing(layout.HISTORY):
-            self._append(cand, result, status, worker, seconds, reduced, fp, same_as)
-        self._maybe_restart_from_best()
-
-    def _append(
-        self,
-        cand: Candidate,
-        result: FitnessResult,
-        status: str,
-        worker: str,
-        seconds: float,
-        reduced: int,
-        fp: str | None,
-        same_as: str | None,
-    ) -> None:
         assert self.history is not None
-        fitness = float(result.fitness)
-        self.history.append(
-            HistoryRecord(
-                id=cand.id, parent_id=cand.parent_id, mutation=cand.mutation, detail=cand.detail,
-                hash=cand.hash, status=status, fitness=fitness, metric=float(result.metric),
-                reason=result.reason, seconds=round(float(seconds), 4), worker=worker,
-                redraws=cand.redraws, length=len(cand.program), reduced_length=reduced,
-                t=round(self._elapsed(), 3),
-                # Every child's program, so lineages, diffs and the funnel can read any id.
-                source=to_source(cand.program),
-                partial=result.partial, hurdle=finite_or_none(result.hurdle_score), fingerprint=fp, same_as=same_as,
-            )  # fmt: skip
-        )
+        with self._writing(layout.HISTORY):
+            self.history.append(
+                HistoryRecord(
+                    id=cand.id, parent_id=cand.parent_id, mutation=cand.mutation, detail=cand.detail,
+                    hash=cand.hash, status=status, fitness=fitness, metric=float(result.metric),
+                    reason=result.reason, seconds=round(float(seconds), 4), worker=worker,
+                    redraws=cand.redraws, length=len(cand.program), reduced_length=reduced,
+                    t=round(self._elapsed(), 3),
+                    # Every child's program, so lineages, diffs and the funnel can read any id.
+                    source=to_source(cand.program),
+                    partial=result.partial, hurdle=finite_or_none(result.hurdle_score), fingerprint=fp,
+                    same_as=same_as,
+                )  # fmt: skip
+            )
+        self._maybe_restart_from_best()
 
     def _maybe_restart_from_best(self) -> None:
         search = self.config.search
