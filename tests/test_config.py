@@ -228,11 +228,13 @@ def test_the_baselines_share_the_discovery_fitness_and_budget():
     # its runs one at a time (the faster path on a CPU core for this fitness)
     assert lion.fitness == dataclasses.replace(LION_FITNESS, decay_multipliers=(1.0, 10.0, 100.0), batched=False)
     assert lion.search_space.keep_neutral
+    assert (lion.search.hurdle.percentile, lion.search.hurdle.tasks) == (75.0, (0,))
     for name, mode in (("random_search.yaml", "random"), ("hparam_tuning.yaml", "hparam")):
         baseline = load_config(CONFIG_DIR / name)
         assert baseline.search.mode == mode
         assert baseline.fitness == lion.fitness
         assert (baseline.search.population_size, baseline.search.tournament_size) == (100, 5)
+        assert baseline.search.hurdle == lion.search.hurdle
         assert baseline.search.budget == lion.search.budget
         assert baseline.funnel == lion.funnel
         assert baseline.search_space.max_len == lion.search_space.max_len
