@@ -22,9 +22,9 @@ from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.functions import FUNCTIONS
-from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var, per_program
+from symopt.dsl.program import INPUTS, Arg, Const, Edit, Program, Statement, Var, keep, per_program
 
-__all__ = ["Kind", "validate", "is_valid", "kinds_before"]
+__all__ = ["Kind", "validate", "is_valid", "kinds_before", "valid_edit"]
 
 Kind = Literal["tensor", "scalar"]
 
@@ -65,6 +65,11 @@ def _fault(program: Program) -> tuple[str, int | None] | None:
         env = _abstract_run(program, len(program))
     except InvalidProgram as err:
         return err.reason, err.index
+    return _fault_at_return(program, env)
+
+
+def _fault_at_return(program: Program, env: dict[str, Kind]) -> tuple[str, int | None] | None:
+    """The fault of the returned values, given the kinds at ``return``."""
     if program.output not in env:
         return f"the output {program.output!r} is never assigned", None
     if env[program.output] != "tensor":
@@ -133,8 +138,15 @@ def _environments(program: Program) -> tuple[dict[str, Kind], ...]:
 def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | None = None) -> dict[str, Kind]:
     """Runs the first ``stop`` statements over kinds; the environment after them (and, in
     ``record``, a copy of the environment before each statement and after the last)."""
-    env = dict(_initial_environment(program.state))
-    for index, statement in enumerate(program.statements[:stop]):
+    return _run(program.statements[:stop], 0, dict(_initial_environment(program.state)), record)
+
+
+def _run(
+    statements: tuple[Statement, ...], first: int, env: dict[str, Kind], record: list[dict[str, Kind]] | None
+) -> dict[str, Kind]:
+    """Runs ``statements`` (numbered from ``first``) over kinds from ``env``, which it changes;
+    as :func:`_abstract_run`."""
+    for index, statement in enumerate(statements, first):
         if record is not None:
             record.append(dict(env))
         # The kind of each argument (None: not yet assigned), then one lookup.
@@ -144,6 +156,36 @@ def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | N
     if record is not None:
         record.append(dict(env))
     return env
+
+
+def valid_edit(parent: Program, edit: Edit) -> Program | None:
+    """``edit.apply(parent)`` if it is valid, else ``None``; the child's kinds are derived
+    from its valid ``parent``'s up to the edit, and kept on it with its verdict.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("update", "sign", (Var("g"),)),), state=())
+        >>> valid_edit(p, Edit(0, 0, Statement("t", "abs", (Var("w"),)))).statements[0].fn
+        'abs'
+        >>> valid_edit(p, Edit(0, 1, None)) is None  # nothing assigns the update
+        True
+    """
+    before = _environments(parent)
+    index, statement = edit.index, edit.statement
+    tail = parent.statements[index + edit.removed :]
+    if statement is not None:
+        tail = (statement, *tail)
+    record = list(before[:index])
+    try:
+        env = _run(tail, index, dict(before[index]), record)
+    except InvalidProgram:
+        return None
+    child = edit.apply(parent)
+    if _fault_at_return(child, env) is not None:
+        return None
+    keep(_fault, child, None)
+    keep(_environments, child, tuple(record))
+    return child
 
 
 @functools.lru_cache(maxsize=64)

@@ -21,11 +21,11 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, NamedTuple, TypeVar, Union
 
 from symopt.dsl.functions import CONST_LIMIT
 
-__all__ = ["Var", "Const", "Arg", "Statement", "Program", "INPUTS", "DEFAULT_STATE", "per_program"]
+__all__ = ["Var", "Const", "Arg", "Statement", "Program", "Edit", "INPUTS", "DEFAULT_STATE", "per_program", "keep"]
 
 INPUTS: tuple[str, str, str] = ("w", "g", "lr")
 """The fixed inputs: weights, gradient, and the learning-rate schedule's value."""
@@ -136,7 +136,42 @@ class Program:
         return dataclasses.replace(self, **changes)
 
 
+class Edit(NamedTuple):
+    """One statement of a program replaced, removed or inserted: what a mutation does.
+
+    A search draws a few edits per child and builds only the one it keeps, so an
+    edit is a named tuple (cheap to make) rather than a frozen dataclass.
+
+    Attributes:
+        index: where the edit starts.
+        removed: how many statements go from ``index`` (0 or 1).
+        statement: what goes in at ``index`` (``None``: nothing; with ``removed``
+            0 too, the edit changes nothing).
+
+    Example:
+        >>> p = Program((Statement("update", "sign", (Var("g"),)),))
+        >>> Edit(0, 0, Statement("t", "abs", (Var("w"),))).apply(p).statements[0].target
+        't'
+        >>> len(Edit(0, 1, None).apply(p))
+        0
+    """
+
+    index: int
+    removed: int
+    statement: Statement | None
+
+    def apply(self, program: Program) -> Program:
+        """``program`` with this edit made."""
+        body = program.statements
+        new = () if self.statement is None else (self.statement,)
+        return Program(body[: self.index] + new + body[self.index + self.removed :], program.state, program.output)
+
+
 _Result = TypeVar("_Result")
+
+
+def _memo_key(analysis: Callable[[Program], Any]) -> str:
+    return f"_{analysis.__module__}.{analysis.__qualname__}"
 
 
 def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _Result]:
@@ -157,7 +192,7 @@ def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _
         >>> length(p), length(p), len(calls)
         (0, 0, 1)
     """
-    key = f"_{analysis.__module__}.{analysis.__qualname__}"
+    key = _memo_key(analysis)
 
     @functools.wraps(analysis)
     def kept(program: Program) -> _Result:
@@ -168,3 +203,19 @@ def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _
         return value
 
     return kept
+
+
+def keep(analysis: Callable[[Program], _Result], program: Program, value: _Result) -> None:
+    """Keeps ``value`` as what the :func:`per_program` ``analysis`` returns for ``program``:
+    for a result its caller derived more cheaply (a child's, from its parent's).
+
+    Example:
+        >>> @per_program
+        ... def length(program: Program) -> int:
+        ...     return len(program)
+        >>> p = Program(())
+        >>> keep(length, p, 0)
+        >>> length(p)
+        0
+    """
+    program.__dict__[_memo_key(analysis)] = value  # functools.wraps kept the name

@@ -34,9 +34,11 @@ from symopt.dsl import (
     Arg,
     Const,
     Program,
+    Edit,
     Statement,
     Var,
-    edits_only_dead_code,
+    edit_is_dead,
+    edited_child,
     is_valid,
     kinds_before,
     per_program,
@@ -88,9 +90,9 @@ class Mutation:
         return RANDOM if self.kind is None else self.kind.value
 
 
-def _with_body(parent: Program, body: tuple[Statement, ...]) -> Program:
-    """``parent`` with another body (``with_changes`` without ``dataclasses.replace``'s cost)."""
-    return Program(body, parent.state, parent.output)
+Drawn = tuple[Edit, str, tuple[object, ...]]
+"""What an operator returns: the edit, and its description as a ``str.format`` template and
+values (formatted only for the child kept: most drawn edits are rejected)."""
 
 
 def _fresh_name(program: Program) -> str:
@@ -145,23 +147,21 @@ def random_statement(
     return Statement(target, fn.name, tuple(args))
 
 
-def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if len(parent) >= space.max_len:
         return None
     index = below(rng, len(parent) + 1)
     st = random_statement(parent, index, rng, space)
     if st is None:
         return None
-    body = parent.statements[:index] + (st,) + parent.statements[index:]
-    return _with_body(parent, body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
+    return Edit(index, 0, st), "insert {}: {} = {}(...)", (index + 1, st.target, st.fn)
 
 
-def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if not parent.statements:
         return None
     index = below(rng, len(parent))
-    body = parent.statements[:index] + parent.statements[index + 1 :]
-    return _with_body(parent, body), f"delete {index + 1}: {parent.statements[index].target}"
+    return Edit(index, 1, None), "delete {}: {}", (index + 1, parent.statements[index].target)
 
 
 def _new_constant(old: float, rng: np.random.Generator) -> float:
@@ -183,7 +183,7 @@ def _constants(program: Program) -> tuple[tuple[int, int], ...]:
     return tuple((i, k) for i, k in _arguments(program) if isinstance(program.statements[i].args[k], Const))
 
 
-def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     slots = _constants(parent) if space.constants_only else _arguments(parent)
     if not slots:
         return None
@@ -199,14 +199,13 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         if not choices:
             return None
         new = Var(choices[below(rng, len(choices))])
-    return _with_arg(parent, i, k, new), f"modify {i + 1}.{k + 1}: {old} -> {new}"
+    return _with_arg(parent, i, k, new), "modify {}.{}: {} -> {}", (i + 1, k + 1, old, new)
 
 
-def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Program:
-    """``parent`` with argument ``k`` of statement ``i`` replaced by ``new``."""
+def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Edit:
+    """The edit that replaces argument ``k`` of statement ``i`` by ``new``."""
     st = parent.statements[i]
-    args = st.args[:k] + (new,) + st.args[k + 1 :]
-    return _with_body(parent, parent.statements[:i] + (Statement(st.target, st.fn, args),) + parent.statements[i + 1 :])
+    return Edit(i, 1, Statement(st.target, st.fn, st.args[:k] + (new,) + st.args[k + 1 :]))
 
 
 def _is_beta(st: Statement) -> bool:
@@ -221,7 +220,7 @@ def _drift_beta(old: float, rng: np.random.Generator) -> float:
     return 1.0 - (1.0 - old) * math.pow(10.0, float(rng.normal()))
 
 
-def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     rows = [i for i, st in enumerate(parent.statements) if _is_beta(st)]
     if not rows:
         return None
@@ -231,10 +230,11 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
     value = _drift_beta(old.value, rng)
     if not 0.0 < value < 1.0:
         return None
-    return _with_arg(parent, i, 2, Const(value)), f"modify_beta {i + 1}.3: {old} -> {Const(value)}"
+    new = Const(value)
+    return _with_arg(parent, i, 2, new), "modify_beta {}.3: {} -> {}", (i + 1, old, new)
 
 
-def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if not parent.statements or len(parent) >= space.max_len:
         return None
     i = below(rng, len(parent))
@@ -253,15 +253,14 @@ def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tupl
     names = {a.name for a in args if isinstance(a, Var)}
     index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
     copy = Statement(_fresh_name(parent), st.fn, args)
-    body = parent.statements[:index] + (copy,) + parent.statements[index:]
-    return _with_body(parent, body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
+    return Edit(index, 0, copy), "copy {} -> {}: {} = {}(...)", (i + 1, index + 1, copy.target, st.fn)
 
 
-def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
-    return parent, "identity"
+def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
+    return Edit(0, 0, None), "identity", ()
 
 
-_OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpace], tuple[Program, str] | None]] = {
+_OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpace], Drawn | None]] = {
     MutationKind.IDENTITY: _identity,
     MutationKind.INSERT: _insert,
     MutationKind.DELETE: _delete,
@@ -305,18 +304,20 @@ def mutate(
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
-        child, detail = made
+        edit, template, values = made
         if kind is _IDENTITY:
-            return Mutation(child, kind, tries, detail, hash=parent_hash, neutral=True)
-        if not space.keep_neutral and edits_only_dead_code(parent, child):
+            return Mutation(parent, kind, tries, template, hash=parent_hash, neutral=True)
+        if not space.keep_neutral and edit_is_dead(parent, edit):
             continue  # invalid, or the parent's hash: re-drawn either way, and cheaper to tell
-        if not is_valid(child):
+        child = edited_child(parent, edit)
+        if child is None:
             continue
         child_hash = valid_program_hash(child)
         neutral = child_hash == parent_hash
         if neutral and not space.keep_neutral:
             continue
-        return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, hash=child_hash, neutral=neutral)
+        detail = template.format(*values) + (" (neutral)" if neutral else "")
+        return Mutation(child, kind, tries, detail, hash=child_hash, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
 
 
