@@ -21,7 +21,7 @@ from symopt.dsl.hashing import COMMUTATIVE, HASH_LENGTH, MAX_PERMUTED_SLOTS
 from symopt.dsl.program import Const, Edit, Program, Statement, Var, _memo_key
 from symopt.dsl.redundancy import dataflow, liveness
 from symopt.evolve import MutationFailed, RegularizedEvolution
-from symopt.evolve._draws import below, sample
+from symopt.evolve._draws import below, normal, sample, uniform
 from symopt.evolve._mutations import _OPERATORS, Mutation, MutationKind
 from random_programs import random_statement, random_valid_program
 from strategies import programs
@@ -199,4 +199,5 @@ def test_the_cheap_draws_equal_numpys(seed: int, n: int, k: int, odd_word: bool)
     assert below(ours, 2**32 - 1 - n) == int(numpys.integers(2**32 - 1 - n))
     k = min(k, n)
     assert sample(ours, n, k) == numpys.choice(n, size=k, replace=False).tolist()
+    assert (uniform(ours), normal(ours)) == (numpys.random(), float(numpys.normal()))
     assert ours.bit_generator.state == numpys.bit_generator.state

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the same names, for readers and type checkers
         edited_child,
         is_valid,
         kinds_before,
+        names_before,
         live_slots,
         program_hash,
         reduce,
@@ -60,6 +61,7 @@ __all__ = [
     "edited_child",
     "is_valid",
     "kinds_before",
+    "names_before",
     "live_slots",
     "load",
     "parse",
@@ -77,7 +79,7 @@ __all__ = [
 
 _WHERE = {
     **dict.fromkeys(
-        ("depends_on_gradient", "edit_is_dead", "edited_child", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
+        ("depends_on_gradient", "edit_is_dead", "edited_child", "is_valid", "kinds_before", "live_slots", "names_before", "program_hash", "reduce",
          "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),

@@ -23,7 +23,7 @@ Example:
 """
 
 from symopt.dsl.hashing import program_hash, valid_program_hash
-from symopt.dsl.kinds import Kind, is_valid, kinds_before, validate
+from symopt.dsl.kinds import Kind, is_valid, kinds_before, names_before, validate
 from symopt.dsl.redundancy import (
     depends_on_gradient,
     edit_is_dead,
@@ -38,6 +38,7 @@ __all__ = [
     "validate",
     "is_valid",
     "kinds_before",
+    "names_before",
     "live_slots",
     "reduce",
     "redundant_count",

@@ -24,7 +24,7 @@ from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.functions import FUNCTIONS
 from symopt.dsl.program import INPUTS, Arg, Const, Edit, Program, Statement, Var, keep, per_program
 
-__all__ = ["Kind", "validate", "is_valid", "kinds_before", "valid_edit"]
+__all__ = ["Kind", "validate", "is_valid", "kinds_before", "names_before", "valid_edit"]
 
 Kind = Literal["tensor", "scalar"]
 
@@ -127,34 +127,71 @@ def kinds_before(program: Program, index: int) -> dict[str, Kind]:
     return _abstract_run(program, index)
 
 
+def names_before(program: Program, index: int, kind: str) -> tuple[str, ...]:
+    """The variables defined just before statement ``index`` that fit an argument of ``kind``
+    (``"any"``, ``"tensor"`` or ``"scalar"``), sorted: what a mutation draws from.
+
+    Raises as :func:`kinds_before`. A valid program's lists are found once and kept with its
+    kinds, which its children share up to their edits.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("n", "global_norm", (Var("g"),)),), state=("m",))
+        >>> names_before(p, 1, "scalar"), names_before(p, 1, "any")
+        (('lr', 'n'), ('g', 'lr', 'm', 'n', 'w'))
+    """
+    if _fault(program) is not None or not 0 <= index <= len(program):
+        return _fitting(kinds_before(program, index), kind)
+    env = _environments(program)[index]
+    try:
+        known = env.names
+    except AttributeError:
+        known = env.names = {}
+    names = known.get(kind)
+    if names is None:
+        names = known[kind] = _fitting(env, kind)
+    return names
+
+
+def _fitting(env: dict[str, Kind], kind: str) -> tuple[str, ...]:
+    return tuple(sorted([name for name, got in env.items() if kind == "any" or got == kind]))
+
+
+class _Environment(dict[str, Kind]):
+    """The kinds before one statement, and (``names``, once asked) the sorted names of each kind."""
+
+    __slots__ = ("names",)
+    names: dict[str, tuple[str, ...]]
+
+
 @per_program
-def _environments(program: Program) -> tuple[dict[str, Kind], ...]:
+def _environments(program: Program) -> tuple[_Environment, ...]:
     """The environment before each statement and at ``return``, of a valid program."""
-    record: list[dict[str, Kind]] = []
+    record: list[_Environment] = []
     _abstract_run(program, len(program), record)
     return tuple(record)
 
 
-def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | None = None) -> dict[str, Kind]:
+def _abstract_run(program: Program, stop: int, record: list[_Environment] | None = None) -> dict[str, Kind]:
     """Runs the first ``stop`` statements over kinds; the environment after them (and, in
     ``record``, a copy of the environment before each statement and after the last)."""
     return _run(program.statements[:stop], 0, dict(_initial_environment(program.state)), record)
 
 
 def _run(
-    statements: tuple[Statement, ...], first: int, env: dict[str, Kind], record: list[dict[str, Kind]] | None
+    statements: tuple[Statement, ...], first: int, env: dict[str, Kind], record: list[_Environment] | None
 ) -> dict[str, Kind]:
     """Runs ``statements`` (numbered from ``first``) over kinds from ``env``, which it changes;
     as :func:`_abstract_run`."""
     for index, statement in enumerate(statements, first):
         if record is not None:
-            record.append(dict(env))
+            record.append(_Environment(env))
         # The kind of each argument (None: not yet assigned), then one lookup.
         kinds = tuple([env.get(a.name) if a.__class__ is Var else "scalar" for a in statement.args])
         result = _RESULTS.get((statement.fn, kinds)) or _result_kind(statement, env, index)
         env[statement.target] = result
     if record is not None:
-        record.append(dict(env))
+        record.append(_Environment(env))
     return env
 
 

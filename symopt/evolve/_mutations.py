@@ -40,12 +40,12 @@ from symopt.dsl import (
     edit_is_dead,
     edited_child,
     is_valid,
-    kinds_before,
+    names_before,
     per_program,
     program_hash,
     valid_program_hash,
 )
-from symopt.evolve._draws import below
+from symopt.evolve._draws import below, normal, uniform
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -103,19 +103,15 @@ def _fresh_name(program: Program) -> str:
     return f"t{k}"
 
 
-def _names_of_kind(env: dict[str, str], kind: str) -> list[str]:
-    """The variables in ``env`` that fit an argument of ``kind``, sorted."""
-    return sorted(n for n, k in env.items() if kind == "any" or k == kind)
-
-
 def _random_arg(
-    kind: str, env: dict[str, str], rng: np.random.Generator, space: SearchSpace
+    kind: str, program: Program, index: int, rng: np.random.Generator, space: SearchSpace
 ) -> Arg | None:
-    """An argument of the wanted kind: a defined variable or (if scalars fit) a constant."""
-    names = _names_of_kind(env, kind)
+    """An argument of the wanted kind for statement ``index``: a variable defined there or
+    (if scalars fit) a constant."""
+    names = names_before(program, index, kind)
     scalar_ok = kind in ("any", "scalar")
-    if scalar_ok and (not names or rng.random() < space.const_prob):
-        return Const(float(rng.normal()))
+    if scalar_ok and (not names or uniform(rng) < space.const_prob):
+        return Const(normal(rng))
     if not names:
         return None
     return Var(names[below(rng, len(names))])
@@ -130,17 +126,16 @@ def random_statement(
     constants; its target is a fresh variable or, half the time, an existing one.
     Returns ``None`` when the drawn function cannot be fed there.
     """
-    env = kinds_before(program, index)
     names = space.function_names
     fn = FUNCTIONS[names[below(rng, len(names))]]
     args = []
     for kind in fn.arg_kinds:
-        arg = _random_arg(kind, env, rng, space)
+        arg = _random_arg(kind, program, index, rng, space)
         if arg is None:
             return None
         args.append(arg)
-    if rng.random() < 0.5:
-        targets = sorted(env)
+    if uniform(rng) < 0.5:
+        targets = names_before(program, index, "any")
         target = targets[below(rng, len(targets))]
     else:
         target = _fresh_name(program)
@@ -166,9 +161,9 @@ def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Dr
 
 def _new_constant(old: float, rng: np.random.Generator) -> float:
     # The paper: a fresh N(0, 1) draw, or the old value times 2^a with a ~ N(0, 1).
-    if rng.random() < 0.5:
-        return float(rng.normal())
-    return old * math.pow(2.0, float(rng.normal()))
+    if uniform(rng) < 0.5:
+        return normal(rng)
+    return old * math.pow(2.0, normal(rng))
 
 
 @per_program
@@ -194,8 +189,7 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Dr
         new: Arg = Const(_new_constant(old.value, rng))
     else:
         kind = FUNCTIONS[st.fn].arg_kinds[k]
-        env = kinds_before(parent, i)
-        choices = [n for n in _names_of_kind(env, kind) if n != old.name]
+        choices = [n for n in names_before(parent, i, kind) if n != old.name]
         if not choices:
             return None
         new = Var(choices[below(rng, len(choices))])
@@ -217,7 +211,7 @@ def _is_beta(st: Statement) -> bool:
 def _drift_beta(old: float, rng: np.random.Generator) -> float:
     # 1 - c times 10^a, a ~ N(0, 1): a factor 10 per standard deviation (.999 -> [.98, .995]: a in
     # [0.70, 1.30], 15%; with 2^a it would need a in [2.3, 4.3], 1%).
-    return 1.0 - (1.0 - old) * math.pow(10.0, float(rng.normal()))
+    return 1.0 - (1.0 - old) * math.pow(10.0, normal(rng))
 
 
 def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
@@ -243,10 +237,9 @@ def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Draw
     slots = [k for k, a in enumerate(args) if isinstance(a, Var)]
     if slots:
         k = slots[below(rng, len(slots))]
-        env = kinds_before(parent, len(parent))
         old = args[k]
         assert isinstance(old, Var)
-        choices = [n for n in _names_of_kind(env, FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
+        choices = [n for n in names_before(parent, len(parent), FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
         if choices:
             args = args[:k] + (Var(choices[below(rng, len(choices))]),) + args[k + 1 :]
     # Right after the last definition of its arguments: it reads their final values (the start: inputs).
@@ -300,7 +293,7 @@ def mutate(
     parent_hash = program_hash(parent) if parent_hash is None else parent_hash
     kinds, cdf = _kind_cdf(space)
     for tries in range(space.max_redraws):
-        kind = kinds[bisect.bisect_right(cdf, rng.random())]
+        kind = kinds[bisect.bisect_right(cdf, uniform(rng))]
         made = _OPERATORS[kind](parent, rng, space)
         if made is None:
             continue
