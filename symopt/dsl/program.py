@@ -102,8 +102,10 @@ class Program:
     output: str = "update"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "statements", tuple(self.statements))
-        object.__setattr__(self, "state", tuple(self.state))
+        if self.statements.__class__ is not tuple:  # most programs are made of tuples: nothing to do
+            object.__setattr__(self, "statements", tuple(self.statements))
+        if self.state.__class__ is not tuple:
+            object.__setattr__(self, "state", tuple(self.state))
 
     def __hash__(self) -> int:
         # The dataclass hash, computed once: the analyses cache by program, and

@@ -141,17 +141,14 @@ def liveness(program: Program) -> Liveness:
         ((), [0])
     """
     flow = dataflow(program)
-    slot_sources = dict(zip(program.state, flow.returns[1:]))
+    outgoing = dict(zip(program.state, flow.returns[1:]))  # of the slots not yet read
     statements: set[int] = set()
     inputs: set[str] = set()
     roots = [flow.returns[0]]
     while roots:  # a slot whose incoming value is read has its outgoing value read next step
-        known = len(inputs)
         _reach(flow.args, roots, statements, inputs)
-        roots = [slot_sources[slot] for slot in inputs if slot in slot_sources] if len(inputs) > known else []
-        for slot in inputs:
-            slot_sources.pop(slot, None)
-    live = tuple(slot for slot in program.state if slot in inputs)
+        roots = [outgoing.pop(slot) for slot in list(outgoing) if slot in inputs]
+    live = tuple([slot for slot in program.state if slot in inputs])
     return Liveness(frozenset(statements), live, frozenset(inputs))
 
 

@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -87,7 +86,7 @@ class Mutation:
     @property
     def origin(self) -> str:
         """What the history calls how it was made: the kind's value, or ``random``."""
-        return RANDOM if self.kind is None else self.kind.value
+        return RANDOM if self.kind is None else self.kind._value_  # .value: a property, ~1 us
 
 
 Drawn = tuple[Edit, str, tuple[object, ...]]
@@ -253,7 +252,9 @@ def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> 
     return Edit(0, 0, None), "identity", ()
 
 
-_OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpace], Drawn | None]] = {
+Operator = Callable[[Program, np.random.Generator, SearchSpace], Drawn | None]
+
+_OPERATORS: dict[MutationKind, Operator] = {
     MutationKind.IDENTITY: _identity,
     MutationKind.INSERT: _insert,
     MutationKind.DELETE: _delete,
@@ -291,10 +292,11 @@ def mutate(
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
     parent_hash = program_hash(parent) if parent_hash is None else parent_hash
-    kinds, cdf = _kind_cdf(space)
+    kinds, operators, cdf = _kind_table(space)
     for tries in range(space.max_redraws):
-        kind = kinds[bisect.bisect_right(cdf, uniform(rng))]
-        made = _OPERATORS[kind](parent, rng, space)
+        drawn = bisect.bisect_right(cdf, uniform(rng))
+        kind = kinds[drawn]
+        made = operators[drawn](parent, rng, space)
         if made is None:
             continue
         edit, template, values = made
@@ -316,15 +318,23 @@ def mutate(
 
 _IDENTITY = MutationKind.IDENTITY  # an enum member looked up once, not on every try
 
+_Table = tuple[tuple[MutationKind, ...], tuple[Operator, ...], list[float]]
+_LAST_TABLE: list[tuple[SearchSpace, _Table]] = []
+"""The last space's table: a search asks with one space throughout (and an ``lru_cache``
+would hash the space's every field on each call)."""
 
-@functools.lru_cache(maxsize=16)
-def _kind_cdf(space: SearchSpace) -> tuple[tuple[MutationKind, ...], list[float]]:
-    """The kinds and their normalised cumulative weights: ``rng.choice(len(kinds), p=weights)``
-    draws one uniform and takes the first kind whose cumulative weight exceeds it; so does
-    :func:`mutate`, without numpy's per-call checks."""
+
+def _kind_table(space: SearchSpace) -> _Table:
+    """The kinds, their operators and their normalised cumulative weights: ``rng.choice(len(kinds),
+    p=weights)`` draws one uniform and takes the first kind whose cumulative weight exceeds it;
+    so does :func:`mutate`, without numpy's per-call checks."""
+    if _LAST_TABLE and _LAST_TABLE[0][0] is space:
+        return _LAST_TABLE[0][1]
     cdf = np.asarray(space.weights(), dtype=float).cumsum()
     cdf /= cdf[-1]
-    return space.kinds(), cdf.tolist()
+    table = space.kinds(), tuple(_OPERATORS[kind] for kind in space.kinds()), cdf.tolist()
+    _LAST_TABLE[:] = [(space, table)]
+    return table
 
 
 def random_program(
