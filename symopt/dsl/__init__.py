@@ -79,8 +79,8 @@ __all__ = [
 
 _WHERE = {
     **dict.fromkeys(
-        ("depends_on_gradient", "edit_is_dead", "edited_child", "is_valid", "kinds_before", "live_slots", "names_before", "program_hash", "reduce",
-         "redundant_count", "valid_program_hash", "validate"),
+        ("depends_on_gradient", "edit_is_dead", "edited_child", "is_valid", "kinds_before", "live_slots",
+         "names_before", "program_hash", "reduce", "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),
     **dict.fromkeys(("BUILTIN_NAMES", "builtin", "resolve"), "builtins"),

@@ -208,18 +208,25 @@ def valid_edit(parent: Program, edit: Edit) -> Program | None:
         True
     """
     before = _environments(parent)
-    index, statement = edit.index, edit.statement
-    tail = parent.statements[index + edit.removed :]
+    index, removed, statement = edit
+    rest = index + removed  # the parent's first statement after the edit
+    env = before[index].copy()
+    record = list(before[: index + (statement is not None)])  # the child's kinds up to the edit
     if statement is not None:
-        tail = (statement, *tail)
-    record = list(before[:index])
-    try:
-        env = _run(tail, index, dict(before[index]), record)
-    except InvalidProgram:
-        return None
+        try:
+            _run((statement,), index, env, None)
+        except InvalidProgram:
+            return None
+    if env == before[rest] and list(env) == list(before[rest]):
+        record += before[rest:]  # the parent's kinds again: the rest runs as in the valid parent
+    else:
+        try:
+            env = _run(parent.statements[rest:], len(record), env, record)
+        except InvalidProgram:
+            return None
+        if _fault_at_return(parent, env) is not None:  # (the child returns what the parent returns)
+            return None
     child = edit.apply(parent)
-    if _fault_at_return(child, env) is not None:
-        return None
     keep(_fault, child, None)
     keep(_environments, child, tuple(record))
     return child

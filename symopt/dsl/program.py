@@ -55,7 +55,10 @@ class Const:
     value: float
 
     def __post_init__(self) -> None:
-        value = float(self.value)
+        value = self.value
+        if value.__class__ is float and -CONST_LIMIT <= value <= CONST_LIMIT:
+            return  # as most are made: nothing to change (NaN fails the comparison)
+        value = float(value)
         if math.isnan(value):
             raise ValueError("a constant cannot be NaN")
         object.__setattr__(self, "value", min(max(value, -CONST_LIMIT), CONST_LIMIT))
@@ -76,7 +79,8 @@ class Statement:
     args: tuple[Arg, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "args", tuple(self.args))
+        if self.args.__class__ is not tuple:
+            object.__setattr__(self, "args", tuple(self.args))
 
     def with_changes(self, **changes: Any) -> "Statement":
         return dataclasses.replace(self, **changes)

@@ -97,16 +97,20 @@ def dataflow(program: Program) -> Dataflow:
     return _flow_after(program, ())
 
 
-def _flow_after(program: Program, known: tuple[tuple[Source, ...], ...]) -> Dataflow:
-    """:func:`dataflow`, given the sources of the first ``len(known)`` statements' arguments."""
+def _flow_after(program: Program, known: tuple[tuple[Source, ...], ...], then: Dataflow | None = None) -> Dataflow:
+    """:func:`dataflow`, given the sources of the first ``len(known)`` statements' arguments; with
+    ``then``, the parent's, when the next statement replaced one with the same target (the later
+    statements and the returns read what they read in the parent)."""
     latest: dict[str, Source] = {}
     for index, statement in enumerate(program.statements[: len(known)]):
         latest[statement.target] = index
     args = list(known)
-    for index in range(len(known), len(program)):
+    for index in range(len(known), len(program) if then is None else len(known) + 1):
         statement = program.statements[index]
         args.append(tuple([latest.get(a.name, a) if a.__class__ is Var else a for a in statement.args]))
         latest[statement.target] = index
+    if then is not None:
+        return Dataflow(tuple(args) + then.args[len(args) :], then.returns)
     return Dataflow(tuple(args), tuple([latest[name] if name in latest else Var(name) for name in program.returns]))
 
 
@@ -123,7 +127,11 @@ def edited_child(parent: Program, edit: Edit) -> Program | None:
     """
     child = valid_edit(parent, edit)
     if child is not None:
-        keep(dataflow, child, _flow_after(child, dataflow(parent).args[: edit.index]))
+        flow = dataflow(parent)
+        index, statement = edit.index, edit.statement
+        old = parent.statements[index] if edit.removed else None
+        same_target = old is not None and statement is not None and statement.target == old.target
+        keep(dataflow, child, _flow_after(child, flow.args[:index], flow if same_target else None))
     return child
 
 
