@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from itertools import permutations
 
 from symopt.dsl.redundancy import Dataflow, Source, dataflow, liveness
@@ -94,7 +95,7 @@ def valid_program_hash(program: Program) -> str:
             shared = {i: digest for i, digest in nodes.items() if i not in reading}
         roots = [flow.returns[0], *(outgoing[slot] for slot in order)]
         text = ",".join(nodes[root] if root.__class__ is int else leaves[root.name] for root in roots)
-        finals.append(hashlib.sha256(f"return({text})".encode()).hexdigest())  # new: not worth remembering
+        finals.append(_sha(f"return({text})"))
     return min(finals)[:HASH_LENGTH]
 
 
@@ -155,7 +156,7 @@ def _node_digest(fn: str, children: tuple[str, ...]) -> str:
 
 def _const_digest(value: float) -> str:
     if not value:  # repr tells 0.0 from -0.0, which compare (and hash) equal
-        return _sha(f"const:{value!r}")
+        return _ZEROS[math.copysign(1.0, value) < 0]
     digest = _CONSTS.get(value)
     if digest is None:
         if len(_CONSTS) >= _NODES_KEPT:
@@ -168,9 +169,14 @@ _CONSTS: dict[float, str] = {}
 """``value -> digest`` of the nonzero constants."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _sha(text: str) -> str:
+    # Not an lru_cache: what is asked again is remembered in _NODES, _CONSTS and _ZEROS, and a
+    # miss cost the cache twice the digest.
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_ZEROS = (_sha(f"const:{0.0!r}"), _sha(f"const:{-0.0!r}"))
+"""The digests of ``0.0`` and ``-0.0``."""
 
 
 @functools.lru_cache(maxsize=256)
