@@ -180,6 +180,9 @@ def _memo_key(analysis: Callable[[Program], Any]) -> str:
     return f"_{analysis.__module__}.{analysis.__qualname__}"
 
 
+_MISSING: Any = object()
+
+
 def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _Result]:
     """``analysis`` computed once per program object and kept on it (not pickled).
 
@@ -203,9 +206,9 @@ def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _
     @functools.wraps(analysis)
     def kept(program: Program) -> _Result:
         memo = program.__dict__
-        if key in memo:
-            return memo[key]
-        value = memo[key] = analysis(program)
+        value = memo.get(key, _MISSING)  # one lookup (an analysis may return None)
+        if value is _MISSING:
+            value = memo[key] = analysis(program)
         return value
 
     return kept

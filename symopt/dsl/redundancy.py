@@ -269,11 +269,10 @@ def edit_is_dead(parent: Program, edit: Edit) -> bool:
         return True
     # Inserted: dead unless a live statement reads its target before it is assigned again, or it is returned.
     target = statement.target
-    old = parent.statements
-    for at in range(index, len(old)):
-        if at in live.statements and target in old[at].reads():
+    for at, later in enumerate(parent.statements[index:], index):
+        if at in live.statements and any(a.__class__ is Var and a.name == target for a in later.args):
             return False
-        if old[at].target == target:
+        if later.target == target:
             return True
     return target != parent.output and target not in live.slots
 
