@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 
 import symopt.evolve._evolution as evolution
 from symopt.config import SearchSpace
-from symopt.dsl import builtin, edits_only_dead_code, is_valid, program_hash, reduce, redundant_count
+from symopt.dsl import builtin, edit_is_dead, edited_child, is_valid, kinds_before, program_hash, reduce
+from symopt.dsl import redundant_count
 from symopt.dsl import kinds
 from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.hashing import COMMUTATIVE, HASH_LENGTH, MAX_PERMUTED_SLOTS
-from symopt.dsl.program import Const, Program, Statement, Var
+from symopt.dsl.program import Const, Edit, Program, Statement, Var, _memo_key
 from symopt.dsl.redundancy import dataflow, liveness
 from symopt.evolve import MutationFailed, RegularizedEvolution
-from symopt.evolve._draws import below, sample
+from symopt.evolve._draws import below, normal, sample, uniform
 from symopt.evolve._mutations import _OPERATORS, Mutation, MutationKind
 from random_programs import random_statement, random_valid_program
 from strategies import programs
@@ -65,9 +66,10 @@ def _reference_mutate(parent: Program, rng: np.random.Generator, space: SearchSp
         kind = kinds_[int(rng.choice(len(kinds_), p=probs))]
         made = _OPERATORS[kind](parent, rng, space)
         if made is not None:
-            child, detail = made
+            edit, template, values = made
+            child = edit.apply(parent)
             if kind is MutationKind.IDENTITY or (is_valid(child) and _fresh_hash(child) != _fresh_hash(parent)):
-                return Mutation(child, kind, tries, detail, _fresh_hash(child))
+                return Mutation(child, kind, tries, template.format(*values), _fresh_hash(child))
     raise MutationFailed("no child")
 
 
@@ -134,16 +136,15 @@ def test_the_hash_equals_its_plain_definition(seed: int, state: tuple[str, ...])
         assert program_hash(program) == _fresh_hash(program)
 
 
-def _single_edit(rng: np.random.Generator, parent: Program) -> Program:
-    """``parent`` with one statement replaced (same target), removed or inserted at random."""
-    body, index = parent.statements, int(rng.integers(len(parent)))
-    edit = rng.integers(3)
-    if edit == 0:
-        new = random_statement(rng, parent, index)
-        return Program(body[:index] + (Statement(body[index].target, new.fn, new.args),) + body[index + 1 :], parent.state)
-    if edit == 1:
-        return Program(body[:index] + body[index + 1 :], parent.state)
-    return Program(body[:index] + (random_statement(rng, parent, index),) + body[index:], parent.state)
+def _single_edit(rng: np.random.Generator, parent: Program) -> Edit:
+    """One statement of ``parent`` replaced (same target), removed or inserted at random."""
+    index = int(rng.integers(len(parent) + 1))
+    new = random_statement(rng, parent, index)
+    if index == len(parent) or rng.integers(3) == 0:
+        return Edit(index, 0, new)
+    if rng.integers(2):
+        return Edit(index, 1, Statement(parent.statements[index].target, new.fn, new.args))
+    return Edit(index, 1, None)
 
 
 def test_an_edit_the_shortcut_calls_dead_keeps_the_hash() -> None:
@@ -151,14 +152,34 @@ def test_an_edit_the_shortcut_calls_dead_keeps_the_hash() -> None:
     said_dead = neutral = 0
     for _ in range(600):
         parent = random_valid_program(rng, max_statements=12)
-        child = _single_edit(rng, parent)
+        edit = _single_edit(rng, parent)
+        child = edit.apply(parent)
         valid = is_valid(child)
         same = valid and _fresh_hash(child) == _fresh_hash(parent)
-        if edits_only_dead_code(parent, child):
+        if edit_is_dead(parent, edit):
             said_dead += 1
             assert not valid or same, (parent, child)
         neutral += same
     assert said_dead > 100 and neutral > 100  # both outcomes are common: the test tests something
+
+
+def test_a_child_derived_from_its_parent_has_the_analyses_of_one_made_afresh() -> None:
+    rng = np.random.default_rng(1)
+    valid = 0
+    for _ in range(600):
+        parent = random_valid_program(rng, max_statements=12)
+        edit = _single_edit(rng, parent)
+        derived, fresh = edited_child(parent, edit), edit.apply(parent)
+        assert (derived is not None) == is_valid(fresh), (parent, edit)
+        if derived is not None:
+            valid += 1
+            assert _memo_key(dataflow) in derived.__dict__  # derived, not computed again below
+            assert derived == fresh and dataflow(derived) == dataflow(fresh)
+            assert [list(kinds_before(derived, i).items()) for i in range(len(fresh) + 1)] == [
+                list(kinds_before(fresh, i).items()) for i in range(len(fresh) + 1)
+            ]
+            assert program_hash(derived) == _fresh_hash(fresh)
+    assert 100 < valid < 600
 
 
 @settings(max_examples=300, deadline=None)
@@ -179,4 +200,5 @@ def test_the_cheap_draws_equal_numpys(seed: int, n: int, k: int, odd_word: bool)
     assert below(ours, 2**32 - 1 - n) == int(numpys.integers(2**32 - 1 - n))
     k = min(k, n)
     assert sample(ours, n, k) == numpys.choice(n, size=k, replace=False).tolist()
+    assert (uniform(ours), normal(ours)) == (numpys.random(), float(numpys.normal()))
     assert ours.bit_generator.state == numpys.bit_generator.state

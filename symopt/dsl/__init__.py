@@ -20,9 +20,11 @@ from symopt._lazy import lazy_face
 if TYPE_CHECKING:  # the same names, for readers and type checkers
     from symopt.dsl.analysis import (
         depends_on_gradient,
-        edits_only_dead_code,
+        edit_is_dead,
+        edited_child,
         is_valid,
         kinds_before,
+        names_before,
         live_slots,
         program_hash,
         reduce,
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # the same names, for readers and type checkers
     from symopt.dsl.errors import DSLError, DSLSyntaxError, InvalidProgram
     from symopt.dsl.functions import FUNCTION_NAMES, FUNCTIONS, NAMED_CONSTANTS, Function
     from symopt.dsl.limits import check_limits, read_source
-    from symopt.dsl.program import Arg, Const, Program, Statement, Var, per_program
+    from symopt.dsl.program import Arg, Const, Edit, Program, Statement, Var, per_program
     from symopt.dsl.source import load, parse, parse_with_positions, to_source
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Const",
     "DSLError",
     "DSLSyntaxError",
+    "Edit",
     "FUNCTIONS",
     "FUNCTION_NAMES",
     "Function",
@@ -54,9 +57,11 @@ __all__ = [
     "builtin",
     "check_limits",
     "depends_on_gradient",
-    "edits_only_dead_code",
+    "edit_is_dead",
+    "edited_child",
     "is_valid",
     "kinds_before",
+    "names_before",
     "live_slots",
     "load",
     "parse",
@@ -74,15 +79,15 @@ __all__ = [
 
 _WHERE = {
     **dict.fromkeys(
-        ("depends_on_gradient", "edits_only_dead_code", "is_valid", "kinds_before", "live_slots", "program_hash", "reduce",
-         "redundant_count", "valid_program_hash", "validate"),
+        ("depends_on_gradient", "edit_is_dead", "edited_child", "is_valid", "kinds_before", "live_slots",
+         "names_before", "program_hash", "reduce", "redundant_count", "valid_program_hash", "validate"),
         "analysis",
     ),
     **dict.fromkeys(("BUILTIN_NAMES", "builtin", "resolve"), "builtins"),
     **dict.fromkeys(("DSLError", "DSLSyntaxError", "InvalidProgram"), "errors"),
     **dict.fromkeys(("FUNCTION_NAMES", "FUNCTIONS", "NAMED_CONSTANTS", "Function"), "functions"),
     **dict.fromkeys(("check_limits", "read_source"), "limits"),
-    **dict.fromkeys(("Arg", "Const", "Program", "Statement", "Var", "per_program"), "program"),
+    **dict.fromkeys(("Arg", "Const", "Edit", "Program", "Statement", "Var", "per_program"), "program"),
     **dict.fromkeys(("load", "parse", "parse_with_positions", "to_source"), "source"),
 }
 __getattr__, __dir__ = lazy_face(__name__, _WHERE)

@@ -23,19 +23,28 @@ Example:
 """
 
 from symopt.dsl.hashing import program_hash, valid_program_hash
-from symopt.dsl.kinds import Kind, is_valid, kinds_before, validate
-from symopt.dsl.redundancy import depends_on_gradient, edits_only_dead_code, live_slots, reduce, redundant_count
+from symopt.dsl.kinds import Kind, is_valid, kinds_before, names_before, validate
+from symopt.dsl.redundancy import (
+    depends_on_gradient,
+    edit_is_dead,
+    edited_child,
+    live_slots,
+    reduce,
+    redundant_count,
+)
 
 __all__ = [
     "Kind",
     "validate",
     "is_valid",
     "kinds_before",
+    "names_before",
     "live_slots",
     "reduce",
     "redundant_count",
     "depends_on_gradient",
-    "edits_only_dead_code",
+    "edit_is_dead",
+    "edited_child",
     "program_hash",
     "valid_program_hash",
 ]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from itertools import permutations
 
 from symopt.dsl.redundancy import Dataflow, Source, dataflow, liveness
@@ -155,7 +156,7 @@ def _node_digest(fn: str, children: tuple[str, ...]) -> str:
 
 def _const_digest(value: float) -> str:
     if not value:  # repr tells 0.0 from -0.0, which compare (and hash) equal
-        return _sha(f"const:{value!r}")
+        return _ZEROS[math.copysign(1.0, value) < 0]
     digest = _CONSTS.get(value)
     if digest is None:
         if len(_CONSTS) >= _NODES_KEPT:
@@ -168,9 +169,14 @@ _CONSTS: dict[float, str] = {}
 """``value -> digest`` of the nonzero constants."""
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _sha(text: str) -> str:
+    # Not an lru_cache: what is asked again is remembered in _NODES, _CONSTS and _ZEROS, and a
+    # miss cost the cache twice the digest.
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_ZEROS = (_sha(f"const:{0.0!r}"), _sha(f"const:{-0.0!r}"))
+"""The digests of ``0.0`` and ``-0.0``."""
 
 
 @functools.lru_cache(maxsize=256)

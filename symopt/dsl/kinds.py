@@ -22,9 +22,9 @@ from typing import Literal
 
 from symopt.dsl.errors import InvalidProgram
 from symopt.dsl.functions import FUNCTIONS
-from symopt.dsl.program import INPUTS, Arg, Const, Program, Statement, Var, per_program
+from symopt.dsl.program import INPUTS, Arg, Const, Edit, Program, Statement, Var, keep, per_program
 
-__all__ = ["Kind", "validate", "is_valid", "kinds_before"]
+__all__ = ["Kind", "validate", "is_valid", "kinds_before", "names_before", "valid_edit"]
 
 Kind = Literal["tensor", "scalar"]
 
@@ -65,6 +65,11 @@ def _fault(program: Program) -> tuple[str, int | None] | None:
         env = _abstract_run(program, len(program))
     except InvalidProgram as err:
         return err.reason, err.index
+    return _fault_at_return(program, env)
+
+
+def _fault_at_return(program: Program, env: dict[str, Kind]) -> tuple[str, int | None] | None:
+    """The fault of the returned values, given the kinds at ``return``."""
     if program.output not in env:
         return f"the output {program.output!r} is never assigned", None
     if env[program.output] != "tensor":
@@ -122,28 +127,109 @@ def kinds_before(program: Program, index: int) -> dict[str, Kind]:
     return _abstract_run(program, index)
 
 
+def names_before(program: Program, index: int, kind: str) -> tuple[str, ...]:
+    """The variables defined just before statement ``index`` that fit an argument of ``kind``
+    (``"any"``, ``"tensor"`` or ``"scalar"``), sorted: what a mutation draws from.
+
+    Raises as :func:`kinds_before`. A valid program's lists are found once and kept with its
+    kinds, which its children share up to their edits.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("n", "global_norm", (Var("g"),)),), state=("m",))
+        >>> names_before(p, 1, "scalar"), names_before(p, 1, "any")
+        (('lr', 'n'), ('g', 'lr', 'm', 'n', 'w'))
+    """
+    if _fault(program) is not None or not 0 <= index <= len(program):
+        return _fitting(kinds_before(program, index), kind)
+    env = _environments(program)[index]
+    try:
+        known = env.names
+    except AttributeError:
+        known = env.names = {}
+    names = known.get(kind)
+    if names is None:
+        names = known[kind] = _fitting(env, kind)
+    return names
+
+
+def _fitting(env: dict[str, Kind], kind: str) -> tuple[str, ...]:
+    return tuple(sorted([name for name, got in env.items() if kind == "any" or got == kind]))
+
+
+class _Environment(dict[str, Kind]):
+    """The kinds before one statement, and (``names``, once asked) the sorted names of each kind."""
+
+    __slots__ = ("names",)
+    names: dict[str, tuple[str, ...]]
+
+
 @per_program
-def _environments(program: Program) -> tuple[dict[str, Kind], ...]:
+def _environments(program: Program) -> tuple[_Environment, ...]:
     """The environment before each statement and at ``return``, of a valid program."""
-    record: list[dict[str, Kind]] = []
+    record: list[_Environment] = []
     _abstract_run(program, len(program), record)
     return tuple(record)
 
 
-def _abstract_run(program: Program, stop: int, record: list[dict[str, Kind]] | None = None) -> dict[str, Kind]:
+def _abstract_run(program: Program, stop: int, record: list[_Environment] | None = None) -> dict[str, Kind]:
     """Runs the first ``stop`` statements over kinds; the environment after them (and, in
     ``record``, a copy of the environment before each statement and after the last)."""
-    env = dict(_initial_environment(program.state))
-    for index, statement in enumerate(program.statements[:stop]):
+    return _run(program.statements[:stop], 0, dict(_initial_environment(program.state)), record)
+
+
+def _run(
+    statements: tuple[Statement, ...], first: int, env: dict[str, Kind], record: list[_Environment] | None
+) -> dict[str, Kind]:
+    """Runs ``statements`` (numbered from ``first``) over kinds from ``env``, which it changes;
+    as :func:`_abstract_run`."""
+    for index, statement in enumerate(statements, first):
         if record is not None:
-            record.append(dict(env))
+            record.append(_Environment(env))
         # The kind of each argument (None: not yet assigned), then one lookup.
         kinds = tuple([env.get(a.name) if a.__class__ is Var else "scalar" for a in statement.args])
         result = _RESULTS.get((statement.fn, kinds)) or _result_kind(statement, env, index)
         env[statement.target] = result
     if record is not None:
-        record.append(dict(env))
+        record.append(_Environment(env))
     return env
+
+
+def valid_edit(parent: Program, edit: Edit) -> Program | None:
+    """``edit.apply(parent)`` if it is valid, else ``None``; the child's kinds are derived
+    from its valid ``parent``'s up to the edit, and kept on it with its verdict.
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("update", "sign", (Var("g"),)),), state=())
+        >>> valid_edit(p, Edit(0, 0, Statement("t", "abs", (Var("w"),)))).statements[0].fn
+        'abs'
+        >>> valid_edit(p, Edit(0, 1, None)) is None  # nothing assigns the update
+        True
+    """
+    before = _environments(parent)
+    index, removed, statement = edit
+    rest = index + removed  # the parent's first statement after the edit
+    env = before[index].copy()
+    record = list(before[: index + (statement is not None)])  # the child's kinds up to the edit
+    if statement is not None:
+        try:
+            _run((statement,), index, env, None)
+        except InvalidProgram:
+            return None
+    if env == before[rest] and list(env) == list(before[rest]):
+        record += before[rest:]  # the parent's kinds again: the rest runs as in the valid parent
+    else:
+        try:
+            env = _run(parent.statements[rest:], len(record), env, record)
+        except InvalidProgram:
+            return None
+        if _fault_at_return(parent, env) is not None:  # (the child returns what the parent returns)
+            return None
+    child = edit.apply(parent)
+    keep(_fault, child, None)
+    keep(_environments, child, tuple(record))
+    return child
 
 
 @functools.lru_cache(maxsize=64)

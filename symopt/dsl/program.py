@@ -21,11 +21,11 @@ import dataclasses
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, NamedTuple, TypeVar, Union
 
 from symopt.dsl.functions import CONST_LIMIT
 
-__all__ = ["Var", "Const", "Arg", "Statement", "Program", "INPUTS", "DEFAULT_STATE", "per_program"]
+__all__ = ["Var", "Const", "Arg", "Statement", "Program", "Edit", "INPUTS", "DEFAULT_STATE", "per_program", "keep"]
 
 INPUTS: tuple[str, str, str] = ("w", "g", "lr")
 """The fixed inputs: weights, gradient, and the learning-rate schedule's value."""
@@ -55,7 +55,10 @@ class Const:
     value: float
 
     def __post_init__(self) -> None:
-        value = float(self.value)
+        value = self.value
+        if value.__class__ is float and -CONST_LIMIT <= value <= CONST_LIMIT:
+            return  # as most are made: nothing to change (NaN fails the comparison)
+        value = float(value)
         if math.isnan(value):
             raise ValueError("a constant cannot be NaN")
         object.__setattr__(self, "value", min(max(value, -CONST_LIMIT), CONST_LIMIT))
@@ -76,7 +79,8 @@ class Statement:
     args: tuple[Arg, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "args", tuple(self.args))
+        if self.args.__class__ is not tuple:
+            object.__setattr__(self, "args", tuple(self.args))
 
     def with_changes(self, **changes: Any) -> "Statement":
         return dataclasses.replace(self, **changes)
@@ -102,8 +106,10 @@ class Program:
     output: str = "update"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "statements", tuple(self.statements))
-        object.__setattr__(self, "state", tuple(self.state))
+        if self.statements.__class__ is not tuple:  # most programs are made of tuples: nothing to do
+            object.__setattr__(self, "statements", tuple(self.statements))
+        if self.state.__class__ is not tuple:
+            object.__setattr__(self, "state", tuple(self.state))
 
     def __hash__(self) -> int:
         # The dataclass hash, computed once: the analyses cache by program, and
@@ -136,7 +142,45 @@ class Program:
         return dataclasses.replace(self, **changes)
 
 
+class Edit(NamedTuple):
+    """One statement of a program replaced, removed or inserted: what a mutation does.
+
+    A search draws a few edits per child and builds only the one it keeps, so an
+    edit is a named tuple (cheap to make) rather than a frozen dataclass.
+
+    Attributes:
+        index: where the edit starts.
+        removed: how many statements go from ``index`` (0 or 1).
+        statement: what goes in at ``index`` (``None``: nothing; with ``removed``
+            0 too, the edit changes nothing).
+
+    Example:
+        >>> p = Program((Statement("update", "sign", (Var("g"),)),))
+        >>> Edit(0, 0, Statement("t", "abs", (Var("w"),))).apply(p).statements[0].target
+        't'
+        >>> len(Edit(0, 1, None).apply(p))
+        0
+    """
+
+    index: int
+    removed: int
+    statement: Statement | None
+
+    def apply(self, program: Program) -> Program:
+        """``program`` with this edit made."""
+        body = program.statements
+        new = () if self.statement is None else (self.statement,)
+        return Program(body[: self.index] + new + body[self.index + self.removed :], program.state, program.output)
+
+
 _Result = TypeVar("_Result")
+
+
+def _memo_key(analysis: Callable[[Program], Any]) -> str:
+    return f"_{analysis.__module__}.{analysis.__qualname__}"
+
+
+_MISSING: Any = object()
 
 
 def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _Result]:
@@ -157,14 +201,30 @@ def per_program(analysis: Callable[[Program], _Result]) -> Callable[[Program], _
         >>> length(p), length(p), len(calls)
         (0, 0, 1)
     """
-    key = f"_{analysis.__module__}.{analysis.__qualname__}"
+    key = _memo_key(analysis)
 
     @functools.wraps(analysis)
     def kept(program: Program) -> _Result:
         memo = program.__dict__
-        if key in memo:
-            return memo[key]
-        value = memo[key] = analysis(program)
+        value = memo.get(key, _MISSING)  # one lookup (an analysis may return None)
+        if value is _MISSING:
+            value = memo[key] = analysis(program)
         return value
 
     return kept
+
+
+def keep(analysis: Callable[[Program], _Result], program: Program, value: _Result) -> None:
+    """Keeps ``value`` as what the :func:`per_program` ``analysis`` returns for ``program``:
+    for a result its caller derived more cheaply (a child's, from its parent's).
+
+    Example:
+        >>> @per_program
+        ... def length(program: Program) -> int:
+        ...     return len(program)
+        >>> p = Program(())
+        >>> keep(length, p, 0)
+        >>> length(p)
+        0
+    """
+    program.__dict__[_memo_key(analysis)] = value  # functools.wraps kept the name

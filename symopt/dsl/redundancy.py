@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from symopt.dsl.kinds import kinds_before, validate
-from symopt.dsl.program import Const, Program, Statement, Var, per_program
+from symopt.dsl.kinds import kinds_before, valid_edit, validate
+from symopt.dsl.program import Const, Edit, Program, Statement, Var, keep, per_program
 
 __all__ = [
     "Source",
@@ -41,7 +41,8 @@ __all__ = [
     "reduce",
     "redundant_count",
     "depends_on_gradient",
-    "edits_only_dead_code",
+    "edit_is_dead",
+    "edited_child",
 ]
 
 Source = Union[int, Var, Const]
@@ -93,12 +94,45 @@ def dataflow(program: Program) -> Dataflow:
         >>> dataflow(p)
         Dataflow(args=((Var(name='g'),), (0,)), returns=(1, Var(name='m'), Var(name='v')))
     """
+    return _flow_after(program, ())
+
+
+def _flow_after(program: Program, known: tuple[tuple[Source, ...], ...], then: Dataflow | None = None) -> Dataflow:
+    """:func:`dataflow`, given the sources of the first ``len(known)`` statements' arguments; with
+    ``then``, the parent's, when the next statement replaced one with the same target (the later
+    statements and the returns read what they read in the parent)."""
     latest: dict[str, Source] = {}
-    args = []
-    for index, statement in enumerate(program.statements):
+    for index, statement in enumerate(program.statements[: len(known)]):
+        latest[statement.target] = index
+    args = list(known)
+    for index in range(len(known), len(program) if then is None else len(known) + 1):
+        statement = program.statements[index]
         args.append(tuple([latest.get(a.name, a) if a.__class__ is Var else a for a in statement.args]))
         latest[statement.target] = index
+    if then is not None:
+        return Dataflow(tuple(args) + then.args[len(args) :], then.returns)
     return Dataflow(tuple(args), tuple([latest[name] if name in latest else Var(name) for name in program.returns]))
+
+
+def edited_child(parent: Program, edit: Edit) -> Program | None:
+    """``edit.apply(parent)`` if it is valid, else ``None``; its kinds and dataflow derived
+    from its valid ``parent``'s up to the edit (and kept on it).
+
+    Example:
+        >>> from symopt.dsl.program import Program, Statement, Var
+        >>> p = Program((Statement("t", "abs", (Var("g"),)), Statement("update", "sign", (Var("t"),))))
+        >>> child = edited_child(p, Edit(1, 1, Statement("update", "exp", (Var("t"),))))
+        >>> dataflow(child) == dataflow(Program(child.statements))
+        True
+    """
+    child = valid_edit(parent, edit)
+    if child is not None:
+        flow = dataflow(parent)
+        index, statement = edit.index, edit.statement
+        old = parent.statements[index] if edit.removed else None
+        same_target = old is not None and statement is not None and statement.target == old.target
+        keep(dataflow, child, _flow_after(child, flow.args[:index], flow if same_target else None))
+    return child
 
 
 @per_program
@@ -115,17 +149,14 @@ def liveness(program: Program) -> Liveness:
         ((), [0])
     """
     flow = dataflow(program)
-    slot_sources = dict(zip(program.state, flow.returns[1:]))
+    outgoing = dict(zip(program.state, flow.returns[1:]))  # of the slots not yet read
     statements: set[int] = set()
     inputs: set[str] = set()
     roots = [flow.returns[0]]
     while roots:  # a slot whose incoming value is read has its outgoing value read next step
-        known = len(inputs)
         _reach(flow.args, roots, statements, inputs)
-        roots = [slot_sources[slot] for slot in inputs if slot in slot_sources] if len(inputs) > known else []
-        for slot in inputs:
-            slot_sources.pop(slot, None)
-    live = tuple(slot for slot in program.state if slot in inputs)
+        roots = [outgoing.pop(slot) for slot in list(outgoing) if slot in inputs]
+    live = tuple([slot for slot in program.state if slot in inputs])
     return Liveness(frozenset(statements), live, frozenset(inputs))
 
 
@@ -206,53 +237,42 @@ def depends_on_gradient(program: Program) -> bool:
     return "g" in liveness(program).inputs
 
 
-def edits_only_dead_code(parent: Program, child: Program) -> bool:
-    """Whether ``child`` is ``parent`` with one dead statement replaced (same target),
-    removed, or inserted where nothing live reads it: then, if ``child`` is valid, it
-    computes what ``parent`` does and has its :func:`~symopt.dsl.hashing.program_hash`.
+def edit_is_dead(parent: Program, edit: Edit) -> bool:
+    """Whether ``edit`` replaces a dead statement of ``parent`` (same target), removes one,
+    or inserts one where nothing live reads it: then, if the child is valid, it computes
+    what ``parent`` does and has its :func:`~symopt.dsl.hashing.program_hash`.
 
     A sufficient test, not a necessary one (``False`` says nothing), and much cheaper
-    than hashing: the parent's liveness and a scan of the statements after the edit.
-    The live statements keep their sources, so the live graph, the live slots and the
-    hash are the parent's; the edited statement stays unreached.
+    than hashing: the parent's liveness and, for an insertion, a scan of the statements
+    after it. The live statements keep their sources, so the live graph, the live slots
+    and the hash are the parent's; the edited statement stays unreached.
 
     Args:
         parent: a valid program.
-        child: any program.
+        edit: one edit of it.
 
     Example:
         >>> from symopt.dsl.program import Program, Statement, Var
         >>> parent = Program((Statement("t", "exp", (Var("w"),)), Statement("update", "sign", (Var("g"),))))
-        >>> dead_exp = Statement("t", "cos", (Var("w"),))
-        >>> edits_only_dead_code(parent, parent.with_changes(statements=(dead_exp, parent.statements[1])))
+        >>> edit_is_dead(parent, Edit(0, 1, Statement("t", "cos", (Var("w"),))))
         True
-        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[1:]))
-        True
-        >>> edits_only_dead_code(parent, parent.with_changes(statements=parent.statements[:1]))
-        False
+        >>> edit_is_dead(parent, Edit(0, 1, None)), edit_is_dead(parent, Edit(1, 1, None))
+        (True, False)
     """
-    old, new = parent.statements, child.statements
-    if parent.state != child.state or parent.output != child.output or not -1 <= len(new) - len(old) <= 1:
-        return False
-    at, common = 0, min(len(old), len(new))  # the first position where they differ
-    while at < common and (old[at] is new[at] or old[at] == new[at]):
-        at += 1
+    index, statement = edit.index, edit.statement
     live = liveness(parent)
-    if len(new) < len(old):  # removed
-        return old[at + 1 :] == new[at:] and at not in live.statements
-    if len(new) == len(old):  # replaced (or unchanged)
-        return at == len(old) or (
-            old[at + 1 :] == new[at + 1 :] and old[at].target == new[at].target and at not in live.statements
+    if edit.removed:  # removed, or replaced
+        return index not in live.statements and (
+            statement is None or statement.target == parent.statements[index].target
         )
-    if old[at:] != new[at + 1 :]:
-        return False
+    if statement is None:  # unchanged
+        return True
     # Inserted: dead unless a live statement reads its target before it is assigned again, or it is returned.
-    target = new[at].target
-    for index in range(at, len(old)):
-        statement = old[index]
-        if index in live.statements and target in statement.reads():
+    target = statement.target
+    for at, later in enumerate(parent.statements[index:], index):
+        if at in live.statements and any(a.__class__ is Var and a.name == target for a in later.args):
             return False
-        if statement.target == target:
+        if later.target == target:
             return True
     return target != parent.output and target not in live.slots
 

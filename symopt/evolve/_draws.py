@@ -1,8 +1,9 @@
 """Scalar draws from a ``numpy.random.Generator``: what its methods return, for less.
 
-A scalar ``rng.integers(n)`` costs about 3 us and ``rng.choice(n, size=2,
-replace=False)`` about 20 us, nearly all of it argument handling around a few
-nanoseconds of generator work; a search draws several per child. These
+A scalar ``rng.integers(n)`` costs about 3 us, ``rng.choice(n, size=2,
+replace=False)`` about 20 us and ``rng.random()`` about 1 us, nearly all of it
+argument handling around a few nanoseconds of generator work; a search draws
+several per child. These
 functions take the same 32-bit words from the same bit generator, through its
 documented ctypes interface (``BitGenerator.ctypes.next_uint32``, which shares
 the generator's state and its buffered half-word), and apply numpy's own
@@ -22,13 +23,15 @@ Example:
     True
     >>> sample(a, 1000, 2) == b.choice(1000, size=2, replace=False).tolist()
     True
+    >>> (uniform(a), normal(a)) == (b.random(), b.normal())
+    True
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["below", "sample"]
+__all__ = ["below", "sample", "uniform", "normal"]
 
 _WORD = 0xFFFFFFFF
 _FLOYD_LIMIT = 10000
@@ -48,6 +51,18 @@ def below(rng: np.random.Generator, n: int) -> int:
         return int(rng.integers(n))
     bits = rng.bit_generator.ctypes
     return _lemire(bits.next_uint32, bits.state, n)
+
+
+def uniform(rng: np.random.Generator) -> float:
+    """``rng.random()``: numpy's scalar draw is the bit generator's ``next_double``."""
+    bits = rng.bit_generator.ctypes
+    return bits.next_double(bits.state)
+
+
+def normal(rng: np.random.Generator) -> float:
+    """``float(rng.normal())``: numpy computes ``0.0 + 1.0 * standard_normal()``, the same draw
+    with ``-0.0`` made ``0.0``, and checks its arguments first."""
+    return rng.standard_normal() + 0.0
 
 
 def sample(rng: np.random.Generator, n: int, k: int) -> list[int]:

@@ -92,7 +92,10 @@ class RegularizedEvolution(SearcherState):
             raise RuntimeError("seed_population() must run before ask()")
         picks = sample(self.rng, len(self.population), self.tournament_size)  # rng.choice(..., replace=False)
         # Ties go to the earlier draw, which is itself random.
-        parent = max((self.population[i] for i in picks), key=lambda m: fitness_key(m.fitness))
+        parent = self.population[picks[0]]
+        for i in picks[1:]:
+            if fitness_key(self.population[i].fitness) > fitness_key(parent.fitness):
+                parent = self.population[i]
         made = mutate(parent.program, self.rng, self.space, parent_hash=parent.hash)
         cand = Candidate(
             self.next_id, parent.id, made.child, made.origin, made.detail, made.redraws, made.hash,

@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,16 +33,18 @@ from symopt.dsl import (
     Arg,
     Const,
     Program,
+    Edit,
     Statement,
     Var,
-    edits_only_dead_code,
+    edit_is_dead,
+    edited_child,
     is_valid,
-    kinds_before,
+    names_before,
     per_program,
     program_hash,
     valid_program_hash,
 )
-from symopt.evolve._draws import below
+from symopt.evolve._draws import below, normal, uniform
 from symopt.runs import RANDOM
 
 __all__ = [
@@ -85,12 +86,12 @@ class Mutation:
     @property
     def origin(self) -> str:
         """What the history calls how it was made: the kind's value, or ``random``."""
-        return RANDOM if self.kind is None else self.kind.value
+        return RANDOM if self.kind is None else self.kind._value_  # .value: a property, ~1 us
 
 
-def _with_body(parent: Program, body: tuple[Statement, ...]) -> Program:
-    """``parent`` with another body (``with_changes`` without ``dataclasses.replace``'s cost)."""
-    return Program(body, parent.state, parent.output)
+Drawn = tuple[Edit, str, tuple[object, ...]]
+"""What an operator returns: the edit, and its description as a ``str.format`` template and
+values (formatted only for the child kept: most drawn edits are rejected)."""
 
 
 def _fresh_name(program: Program) -> str:
@@ -101,19 +102,15 @@ def _fresh_name(program: Program) -> str:
     return f"t{k}"
 
 
-def _names_of_kind(env: dict[str, str], kind: str) -> list[str]:
-    """The variables in ``env`` that fit an argument of ``kind``, sorted."""
-    return sorted(n for n, k in env.items() if kind == "any" or k == kind)
-
-
 def _random_arg(
-    kind: str, env: dict[str, str], rng: np.random.Generator, space: SearchSpace
+    kind: str, program: Program, index: int, rng: np.random.Generator, space: SearchSpace
 ) -> Arg | None:
-    """An argument of the wanted kind: a defined variable or (if scalars fit) a constant."""
-    names = _names_of_kind(env, kind)
+    """An argument of the wanted kind for statement ``index``: a variable defined there or
+    (if scalars fit) a constant."""
+    names = names_before(program, index, kind)
     scalar_ok = kind in ("any", "scalar")
-    if scalar_ok and (not names or rng.random() < space.const_prob):
-        return Const(float(rng.normal()))
+    if scalar_ok and (not names or uniform(rng) < space.const_prob):
+        return Const(normal(rng))
     if not names:
         return None
     return Var(names[below(rng, len(names))])
@@ -128,47 +125,44 @@ def random_statement(
     constants; its target is a fresh variable or, half the time, an existing one.
     Returns ``None`` when the drawn function cannot be fed there.
     """
-    env = kinds_before(program, index)
     names = space.function_names
     fn = FUNCTIONS[names[below(rng, len(names))]]
     args = []
     for kind in fn.arg_kinds:
-        arg = _random_arg(kind, env, rng, space)
+        arg = _random_arg(kind, program, index, rng, space)
         if arg is None:
             return None
         args.append(arg)
-    if rng.random() < 0.5:
-        targets = sorted(env)
+    if uniform(rng) < 0.5:
+        targets = names_before(program, index, "any")
         target = targets[below(rng, len(targets))]
     else:
         target = _fresh_name(program)
     return Statement(target, fn.name, tuple(args))
 
 
-def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _insert(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if len(parent) >= space.max_len:
         return None
     index = below(rng, len(parent) + 1)
     st = random_statement(parent, index, rng, space)
     if st is None:
         return None
-    body = parent.statements[:index] + (st,) + parent.statements[index:]
-    return _with_body(parent, body), f"insert {index + 1}: {st.target} = {st.fn}(...)"
+    return Edit(index, 0, st), "insert {}: {} = {}(...)", (index + 1, st.target, st.fn)
 
 
-def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _delete(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if not parent.statements:
         return None
     index = below(rng, len(parent))
-    body = parent.statements[:index] + parent.statements[index + 1 :]
-    return _with_body(parent, body), f"delete {index + 1}: {parent.statements[index].target}"
+    return Edit(index, 1, None), "delete {}: {}", (index + 1, parent.statements[index].target)
 
 
 def _new_constant(old: float, rng: np.random.Generator) -> float:
     # The paper: a fresh N(0, 1) draw, or the old value times 2^a with a ~ N(0, 1).
-    if rng.random() < 0.5:
-        return float(rng.normal())
-    return old * math.pow(2.0, float(rng.normal()))
+    if uniform(rng) < 0.5:
+        return normal(rng)
+    return old * math.pow(2.0, normal(rng))
 
 
 @per_program
@@ -183,7 +177,7 @@ def _constants(program: Program) -> tuple[tuple[int, int], ...]:
     return tuple((i, k) for i, k in _arguments(program) if isinstance(program.statements[i].args[k], Const))
 
 
-def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     slots = _constants(parent) if space.constants_only else _arguments(parent)
     if not slots:
         return None
@@ -194,19 +188,17 @@ def _modify(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tu
         new: Arg = Const(_new_constant(old.value, rng))
     else:
         kind = FUNCTIONS[st.fn].arg_kinds[k]
-        env = kinds_before(parent, i)
-        choices = [n for n in _names_of_kind(env, kind) if n != old.name]
+        choices = [n for n in names_before(parent, i, kind) if n != old.name]
         if not choices:
             return None
         new = Var(choices[below(rng, len(choices))])
-    return _with_arg(parent, i, k, new), f"modify {i + 1}.{k + 1}: {old} -> {new}"
+    return _with_arg(parent, i, k, new), "modify {}.{}: {} -> {}", (i + 1, k + 1, old, new)
 
 
-def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Program:
-    """``parent`` with argument ``k`` of statement ``i`` replaced by ``new``."""
+def _with_arg(parent: Program, i: int, k: int, new: Arg) -> Edit:
+    """The edit that replaces argument ``k`` of statement ``i`` by ``new``."""
     st = parent.statements[i]
-    args = st.args[:k] + (new,) + st.args[k + 1 :]
-    return _with_body(parent, parent.statements[:i] + (Statement(st.target, st.fn, args),) + parent.statements[i + 1 :])
+    return Edit(i, 1, Statement(st.target, st.fn, st.args[:k] + (new,) + st.args[k + 1 :]))
 
 
 def _is_beta(st: Statement) -> bool:
@@ -218,10 +210,10 @@ def _is_beta(st: Statement) -> bool:
 def _drift_beta(old: float, rng: np.random.Generator) -> float:
     # 1 - c times 10^a, a ~ N(0, 1): a factor 10 per standard deviation (.999 -> [.98, .995]: a in
     # [0.70, 1.30], 15%; with 2^a it would need a in [2.3, 4.3], 1%).
-    return 1.0 - (1.0 - old) * math.pow(10.0, float(rng.normal()))
+    return 1.0 - (1.0 - old) * math.pow(10.0, normal(rng))
 
 
-def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     rows = [i for i, st in enumerate(parent.statements) if _is_beta(st)]
     if not rows:
         return None
@@ -231,10 +223,11 @@ def _modify_beta(parent: Program, rng: np.random.Generator, space: SearchSpace) 
     value = _drift_beta(old.value, rng)
     if not 0.0 < value < 1.0:
         return None
-    return _with_arg(parent, i, 2, Const(value)), f"modify_beta {i + 1}.3: {old} -> {Const(value)}"
+    new = Const(value)
+    return _with_arg(parent, i, 2, new), "modify_beta {}.3: {} -> {}", (i + 1, old, new)
 
 
-def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
+def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
     if not parent.statements or len(parent) >= space.max_len:
         return None
     i = below(rng, len(parent))
@@ -243,25 +236,25 @@ def _copy(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tupl
     slots = [k for k, a in enumerate(args) if isinstance(a, Var)]
     if slots:
         k = slots[below(rng, len(slots))]
-        env = kinds_before(parent, len(parent))
         old = args[k]
         assert isinstance(old, Var)
-        choices = [n for n in _names_of_kind(env, FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
+        choices = [n for n in names_before(parent, len(parent), FUNCTIONS[st.fn].arg_kinds[k]) if n != old.name]
         if choices:
             args = args[:k] + (Var(choices[below(rng, len(choices))]),) + args[k + 1 :]
     # Right after the last definition of its arguments: it reads their final values (the start: inputs).
     names = {a.name for a in args if isinstance(a, Var)}
     index = max((j + 1 for j, s in enumerate(parent.statements) if s.target in names), default=0)
     copy = Statement(_fresh_name(parent), st.fn, args)
-    body = parent.statements[:index] + (copy,) + parent.statements[index:]
-    return _with_body(parent, body), f"copy {i + 1} -> {index + 1}: {copy.target} = {st.fn}(...)"
+    return Edit(index, 0, copy), "copy {} -> {}: {} = {}(...)", (i + 1, index + 1, copy.target, st.fn)
 
 
-def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> tuple[Program, str] | None:
-    return parent, "identity"
+def _identity(parent: Program, rng: np.random.Generator, space: SearchSpace) -> Drawn | None:
+    return Edit(0, 0, None), "identity", ()
 
 
-_OPERATORS: dict[MutationKind, Callable[[Program, np.random.Generator, SearchSpace], tuple[Program, str] | None]] = {
+Operator = Callable[[Program, np.random.Generator, SearchSpace], Drawn | None]
+
+_OPERATORS: dict[MutationKind, Operator] = {
     MutationKind.IDENTITY: _identity,
     MutationKind.INSERT: _insert,
     MutationKind.DELETE: _delete,
@@ -299,38 +292,49 @@ def mutate(
         MutationFailed: after ``space.max_redraws`` rejected tries.
     """
     parent_hash = program_hash(parent) if parent_hash is None else parent_hash
-    kinds, cdf = _kind_cdf(space)
+    kinds, operators, cdf = _kind_table(space)
     for tries in range(space.max_redraws):
-        kind = kinds[bisect.bisect_right(cdf, rng.random())]
-        made = _OPERATORS[kind](parent, rng, space)
+        drawn = bisect.bisect_right(cdf, uniform(rng))
+        kind = kinds[drawn]
+        made = operators[drawn](parent, rng, space)
         if made is None:
             continue
-        child, detail = made
+        edit, template, values = made
         if kind is _IDENTITY:
-            return Mutation(child, kind, tries, detail, hash=parent_hash, neutral=True)
-        if not space.keep_neutral and edits_only_dead_code(parent, child):
+            return Mutation(parent, kind, tries, template, hash=parent_hash, neutral=True)
+        if not space.keep_neutral and edit_is_dead(parent, edit):
             continue  # invalid, or the parent's hash: re-drawn either way, and cheaper to tell
-        if not is_valid(child):
+        child = edited_child(parent, edit)
+        if child is None:
             continue
         child_hash = valid_program_hash(child)
         neutral = child_hash == parent_hash
         if neutral and not space.keep_neutral:
             continue
-        return Mutation(child, kind, tries, detail + " (neutral)" if neutral else detail, hash=child_hash, neutral=neutral)
+        detail = template.format(*values) + (" (neutral)" if neutral else "")
+        return Mutation(child, kind, tries, detail, hash=child_hash, neutral=neutral)
     raise MutationFailed(f"no valid, different child in {space.max_redraws} tries")
 
 
 _IDENTITY = MutationKind.IDENTITY  # an enum member looked up once, not on every try
 
+_Table = tuple[tuple[MutationKind, ...], tuple[Operator, ...], list[float]]
+_LAST_TABLE: list[tuple[SearchSpace, _Table]] = []
+"""The last space's table: a search asks with one space throughout (and an ``lru_cache``
+would hash the space's every field on each call)."""
 
-@functools.lru_cache(maxsize=16)
-def _kind_cdf(space: SearchSpace) -> tuple[tuple[MutationKind, ...], list[float]]:
-    """The kinds and their normalised cumulative weights: ``rng.choice(len(kinds), p=weights)``
-    draws one uniform and takes the first kind whose cumulative weight exceeds it; so does
-    :func:`mutate`, without numpy's per-call checks."""
+
+def _kind_table(space: SearchSpace) -> _Table:
+    """The kinds, their operators and their normalised cumulative weights: ``rng.choice(len(kinds),
+    p=weights)`` draws one uniform and takes the first kind whose cumulative weight exceeds it;
+    so does :func:`mutate`, without numpy's per-call checks."""
+    if _LAST_TABLE and _LAST_TABLE[0][0] is space:
+        return _LAST_TABLE[0][1]
     cdf = np.asarray(space.weights(), dtype=float).cumsum()
     cdf /= cdf[-1]
-    return space.kinds(), cdf.tolist()
+    table = space.kinds(), tuple(_OPERATORS[kind] for kind in space.kinds()), cdf.tolist()
+    _LAST_TABLE[:] = [(space, table)]
+    return table
 
 
 def random_program(
