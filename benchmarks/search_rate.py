@@ -52,11 +52,18 @@ def parse_pairs(values: list[str], what: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def search_only(config: Path, out: Path) -> Path:
-    """A copy of ``config`` with only :data:`SEARCH_SECTIONS` and ``pipeline: [search]``."""
+def search_only(config: Path, out: Path, label: str, drop: list[str]) -> Path:
+    """A copy of ``config`` with only :data:`SEARCH_SECTIONS`, ``pipeline: [search]``, and
+    without the dotted keys ``drop`` (keys an older tree's loader does not know)."""
     raw = yaml.safe_load(config.read_text())
     trimmed = {key: raw[key] for key in SEARCH_SECTIONS if key in raw} | {"pipeline": ["search"]}
-    path = out / "search_only.yaml"
+    for dotted in drop:
+        *parents, last = dotted.split(".")
+        section = trimmed
+        for key in parents:
+            section = section[key]
+        del section[last]
+    path = out / f"{label}.yaml"
     path.write_text(yaml.safe_dump(trimmed, sort_keys=False))
     return path
 
@@ -72,7 +79,7 @@ def launch(label: str, tree: Path, config: Path, args: argparse.Namespace, sets:
     for item in sets:
         command += ["--set", item]
     env = {**os.environ, "PYTHONPATH": str(tree), "XLA_FLAGS": SINGLE_THREAD}
-    log = open(out / f"{label}.log", "wb")
+    log = open(out / f"{label}.log", "wb")  # beside the run folder out/LABEL
     return subprocess.Popen(command, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT,
                             preexec_fn=lambda: os.sched_setaffinity(0, {core}))
 
@@ -82,21 +89,23 @@ def main() -> None:
     parser.add_argument("config")
     parser.add_argument("--tree", action="append", required=True, help="LABEL=PATH of a code tree (first = reference)")
     parser.add_argument("--extra", action="append", default=[], help="LABEL=KEY=VALUE: a --set for that tree only")
+    parser.add_argument("--drop", action="append", default=[], help="LABEL=KEY: a config key that tree does not know")
     parser.add_argument("--seconds", type=float, default=1800.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="runs/search_rate")
     args = parser.parse_args()
     trees = parse_pairs(args.tree, "--tree")
     extra = parse_pairs(args.extra, "--extra")
+    drop = parse_pairs(args.drop, "--drop")
     cores = sorted(os.sched_getaffinity(0))
     if len(trees) > len(cores):
         raise SystemExit(f"search_rate.py: {len(trees)} trees need {len(trees)} cores, this process has {len(cores)}")
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    config = search_only(Path(args.config), out)
     procs = {}
     for (label, tree), core in zip(trees, cores):
         sets = [value for owner, value in extra if owner == label]
+        config = search_only(Path(args.config), out, label, [key for owner, key in drop if owner == label])
         procs[label] = launch(label, Path(tree).resolve(), config, args, sets, core, out)
         print(f"{label}: {tree} on core {core}, extra {sets}, log {out / (label + '.log')}", flush=True)
     start = time.time()
