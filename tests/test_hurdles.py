@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from symopt.cli import main
 from symopt.config import Config, HurdleConfig, load_config
 from symopt.config._schema import FieldError
 from symopt.dsl import builtin
 from symopt.evolve import start_campaign
 from symopt.evolve._hurdles import HurdleWindow
 from symopt.proxy_tasks import FitnessResult, FitnessSpec, Hurdle, TaskSpec, evaluate_fitness
-from symopt.runs import HistoryRecord, read_history
+from symopt.runs import HistoryRecord, Stats, count_history, read_history
 
 SPEC = FitnessSpec(
     tasks=(
@@ -81,6 +83,18 @@ def test_history_records_keep_the_partial_flag() -> None:
     assert "partial" not in HistoryRecord(id=5).to_dict() and "hurdle" not in HistoryRecord(id=5).to_dict()
 
 
+def test_a_part_score_counts_as_stopped_and_is_never_the_best() -> None:
+    lines = [
+        HistoryRecord(id=0, mutation="warm_start", status="ok", fitness=0.0),
+        HistoryRecord(id=1, parent_id=0, mutation="modify", status="ok", fitness=0.9, partial=True, hurdle=0.9),
+        HistoryRecord(id=2, parent_id=0, mutation="modify", status="ok", fitness=0.2),
+    ]
+    counts = count_history(lines)
+    assert (counts.trained, counts.stopped, counts.best_fitness, counts.best_id) == (3, 1, 0.2, 2)
+    stats = Stats().told(0.0, trained=True, ok=True).told(0.9, trained=True, ok=True, partial=True)
+    assert (stats.trained, stats.stopped, stats.best_fitness) == (2, 1, 0.0)
+
+
 def test_the_config_names_a_bad_hurdle() -> None:
     with pytest.raises(FieldError, match="percentile"):
         HurdleConfig(percentile=100)
@@ -105,7 +119,7 @@ output: {{dir: {root}, checkpoint_every: 20}}
 """
 
 
-def test_a_campaign_with_hurdles_records_partial_children(tmp_path: Path) -> None:
+def test_a_campaign_with_hurdles_records_partial_children(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "hurdles.yaml"
     path.write_text(textwrap.dedent(CONFIG.format(root=tmp_path / "runs")), encoding="utf-8")
     result = start_campaign(load_config(path, []), name="h", stream=io.StringIO())
@@ -119,3 +133,13 @@ def test_a_campaign_with_hurdles_records_partial_children(tmp_path: Path) -> Non
     with open(result.run_dir / "hall_of_fame.csv", encoding="utf-8") as fh:
         famous = {int(row["id"]) for row in csv.DictReader(fh)}
     assert famous and not famous & {r.id for r in partial}  # a part's score takes no place
+    # The counters say how many stopped at the hurdle, and a part's score is never the best.
+    stats = json.loads((result.run_dir / "stats.json").read_text(encoding="utf-8"))
+    stopped = [r for r in records if r.status != "cached" and r.partial]  # failed ones too
+    whole = [r.fitness for r in trained if not r.partial]
+    assert stats["stopped"] == len(stopped) and stats["best_fitness"] == max(whole)
+    counts = count_history(records)
+    assert counts.stopped == len(stopped) and counts.best_fitness == max(whole)
+    capsys.readouterr()
+    assert main(["show", str(result.run_dir), "--no-family"]) == 0
+    assert f"{len(stopped)} stopped at the hurdle" in capsys.readouterr().out

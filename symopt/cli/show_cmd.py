@@ -150,6 +150,12 @@ def _by_fp(status: dict[str, Any]) -> str:
     return f", {hits} of them by functional fingerprint" if hits else ""
 
 
+def _stopped(status: dict[str, Any]) -> str:
+    """How many trained programs stopped at the hurdle (nothing when none did)."""
+    stopped = status.get("stopped", 0)
+    return f", {stopped} stopped at the hurdle (scored on its part only)" if stopped else ""
+
+
 def _run_text(report: dict[str, Any]) -> str:
     s = report["status"]
     budget = s["budget"]
@@ -158,7 +164,7 @@ def _run_text(report: dict[str, Any]) -> str:
         ("run", f"{s['path']}  (config: name {s['name']}, mode {s['mode']}, seed {s['seed']})"),
         ("state", "\n            ".join(report["state"])),
         ("children", f"{s['children']}{_budget(budget['max_children'])}, plus the warm start"),
-        ("trained", f"{s['trained']}, {s['failed']} failed{_budget(budget['max_trained'])}"),
+        ("trained", f"{s['trained']}, {s['failed']} failed{_stopped(s)}{_budget(budget['max_trained'])}"),
         ("cache hits", f"{s['cache_hits']} ({fmt_percent(s['cache_hit_rate'])} of children){_by_fp(s)}"),
         ("redundant", f"{fmt_percent(s['redundant_ratio'])} of a child's statements on average"),
         ("best", best),

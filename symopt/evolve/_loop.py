@@ -255,7 +255,7 @@ class CampaignLoop:
         else:
             self.searcher.tell(cand, fitness)
         trained = status != "cached"
-        self.stats = self.stats.told(fitness, trained=trained, ok=result.status == "ok")
+        self.stats = self.stats.told(fitness, trained=trained, ok=result.status == "ok", partial=result.partial)
         if not trained:
             self.stats = self.stats.cached(by_fingerprint=same_as is not None)
         reduced = self._reduced.pop(cand.id, None)

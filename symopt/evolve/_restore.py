@@ -143,7 +143,7 @@ def rebuild(folder: Path, config: Config, searcher: Searcher, cache: FitnessCach
             reduced = record.length if record.reduced_length is None else record.reduced_length
             stats = stats.proposed(record.length - reduced, record.length, record.redraws)
         trained = record.status != "cached"
-        stats = stats.told(fitness, trained=trained, ok=record.status == "ok")
+        stats = stats.told(fitness, trained=trained, ok=record.status == "ok", partial=record.partial)
         if not trained:
             stats = stats.cached(by_fingerprint=record.same_as is not None)
         else:

@@ -166,12 +166,13 @@ class HistoryRecord:
 
     @property
     def ok_fitness(self) -> float | None:
-        """The fitness when the program trained fine, else ``None``.
+        """The fitness when the program trained fine on the whole fitness, else ``None``.
 
-        Failures carry a floor fitness and cache hits copy an earlier line, so
-        neither may rank a program.
+        Failures carry a floor fitness, cache hits copy an earlier line and a
+        child stopped at the hurdle (``partial``) scored a part only, so none of
+        them may rank a program.
         """
-        fine = self.status == "ok" and self.fitness is not None and math.isfinite(self.fitness)
+        fine = self.status == "ok" and not self.partial and self.fitness is not None and math.isfinite(self.fitness)
         return float(self.fitness) if fine else None  # type: ignore[arg-type]
 
     @property

@@ -35,6 +35,7 @@ class Stats:
             (``search.fingerprint``).
         trained: programs trained, the warm start included.
         failed: trained programs that failed (diverged, invalid, ...).
+        stopped: trained programs stopped at the hurdle (a part's score: never the best).
         evaluations: children and warm start told, i.e. history lines.
         best_fitness: the best fitness so far (``-inf`` before any).
         worker_restarts: evaluation workers that died and were replaced.
@@ -51,6 +52,7 @@ class Stats:
     fingerprint_hits: int = 0
     trained: int = 0
     failed: int = 0
+    stopped: int = 0
     evaluations: int = 0
     best_fitness: float = -math.inf
     worker_restarts: int = 0
@@ -76,16 +78,17 @@ class Stats:
             self, cache_hits=self.cache_hits + 1, fingerprint_hits=self.fingerprint_hits + int(by_fingerprint)
         )
 
-    def told(self, fitness: float, trained: bool, ok: bool) -> "Stats":
-        """A result reached the searcher (and the history)."""
+    def told(self, fitness: float, trained: bool, ok: bool, partial: bool = False) -> "Stats":
+        """A result reached the searcher (and the history); ``partial``: stopped at the hurdle."""
         best = self.best_fitness
-        if isinstance(fitness, (int, float)) and not math.isnan(fitness):
+        if not partial and isinstance(fitness, (int, float)) and not math.isnan(fitness):
             best = max(best, fitness)
         return dataclasses.replace(
             self,
             evaluations=self.evaluations + 1,
             trained=self.trained + int(trained),
             failed=self.failed + int(trained and not ok),
+            stopped=self.stopped + int(trained and partial),
             best_fitness=best,
         )
 
@@ -122,8 +125,9 @@ class Stats:
     def summary(self) -> str:
         """One line for logs, e.g. ``children 120, 3.1 eval/s, cache 40%, best 0.1234``."""
         best = "-" if not math.isfinite(self.best_fitness) else f"{self.best_fitness:.4f}"
+        stopped = f", {self.stopped} stopped at the hurdle" if self.stopped else ""
         return (
-            f"children {self.children}, trained {self.trained} ({self.failed} failed), "
+            f"children {self.children}, trained {self.trained} ({self.failed} failed{stopped}), "
             f"{self.evaluations_per_s:.2f} eval/s, cache hits {self.cache_hit_rate:.0%}, "
             f"redundant {self.redundant_ratio:.0%}, best {best}"
         )

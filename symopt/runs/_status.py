@@ -35,6 +35,7 @@ class Counts:
         children: lines other than the warm start.
         trained: programs trained (lines not served by the cache).
         failed: trained programs that failed.
+        stopped: trained programs stopped at the hurdle (``partial``: a part's score).
         cache_hits: children served by the cache.
         fingerprint_hits: those served through their functional fingerprint (``same_as``).
         best_fitness: the best fitness of a program that trained fine (``None`` if none).
@@ -47,6 +48,7 @@ class Counts:
     children: int = 0
     trained: int = 0
     failed: int = 0
+    stopped: int = 0
     cache_hits: int = 0
     fingerprint_hits: int = 0
     best_fitness: float | None = None
@@ -62,7 +64,7 @@ class Counts:
 
 def count_history(records: Iterable[HistoryRecord]) -> Counts:
     """Counts the lines of a history (see the module example)."""
-    evaluations = children = trained = failed = cached = by_fingerprint = 0
+    evaluations = children = trained = failed = stopped = cached = by_fingerprint = 0
     best: tuple[float, int] | None = None
     wall = redundant = 0.0
     for rec in records:
@@ -76,6 +78,7 @@ def count_history(records: Iterable[HistoryRecord]) -> Counts:
         else:
             trained += 1
             failed += int(rec.status == "failed")
+            stopped += int(rec.partial)
         fitness, id = rec.ok_fitness, rec.id
         if fitness is not None and (best is None or (fitness, -id) > (best[0], -best[1])):
             best = (fitness, id)  # ties: the earlier id, as in the hall of fame
@@ -86,6 +89,7 @@ def count_history(records: Iterable[HistoryRecord]) -> Counts:
         children=children,
         trained=trained,
         failed=failed,
+        stopped=stopped,
         cache_hits=cached,
         fingerprint_hits=by_fingerprint,
         best_fitness=None if best is None else best[0],
