@@ -29,7 +29,12 @@ Example:
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
+
+NextWord = Callable[[object], int]
+"""The bit generator's ``ctypes.next_uint32``: called with its ``ctypes.state``, returns 32 bits."""
 
 __all__ = ["below", "sample", "uniform", "normal"]
 
@@ -89,7 +94,7 @@ def sample(rng: np.random.Generator, n: int, k: int) -> list[int]:
     return picks
 
 
-def _lemire(next_word, state, n: int) -> int:  # type: ignore[no-untyped-def]
+def _lemire(next_word: NextWord, state: object, n: int) -> int:
     """A uniform integer in ``[0, n)`` from 32-bit words, ``1 < n <= 2**32 - 1`` (numpy's
     ``buffered_bounded_lemire_uint32``: multiply, keep the high word, reject the biased low ones)."""
     product = next_word(state) * n
