@@ -16,7 +16,10 @@ from symopt.config import Config, HurdleConfig, load_config
 from symopt.config._schema import FieldError
 from symopt.dsl import builtin
 from symopt.evolve import start_campaign
+from symopt.evolve._cache import FitnessCache
+from symopt.evolve._evolution import RegularizedEvolution
 from symopt.evolve._hurdles import HurdleWindow
+from symopt.evolve._restore import rebuild
 from symopt.proxy_tasks import FitnessResult, FitnessSpec, Hurdle, TaskSpec, evaluate_fitness
 from symopt.runs import HistoryRecord, Stats, count_history, read_history
 
@@ -133,6 +136,11 @@ def test_a_campaign_with_hurdles_records_partial_children(tmp_path: Path, capsys
     with open(result.run_dir / "hall_of_fame.csv", encoding="utf-8") as fh:
         famous = {int(row["id"]) for row in csv.DictReader(fh)}
     assert famous and not famous & {r.id for r in partial}  # a part's score takes no place
+    # Nor when the run is rebuilt from its history (a resume without a checkpoint).
+    config = load_config(path, [])
+    searcher = RegularizedEvolution(config.search_space, 1000, 2, seed=config.seed)
+    restored = rebuild(result.run_dir, config, searcher, FitnessCache())
+    assert restored is not None and not {e.id for e in restored.hall.entries} & {r.id for r in partial}
     # The counters say how many stopped at the hurdle, and a part's score is never the best.
     stats = json.loads((result.run_dir / "stats.json").read_text(encoding="utf-8"))
     stopped = [r for r in records if r.status != "cached" and r.partial]  # failed ones too

@@ -152,7 +152,7 @@ def rebuild(folder: Path, config: Config, searcher: Searcher, cache: FitnessCach
             results[record.hash] = FitnessResult(fitness, status, record.reason, metric, record.seconds, (), 0, 0)
             if record.fingerprint is not None:  # search.fingerprint: the first trained program keeps it
                 links.setdefault(record.fingerprint, record.hash)
-        if record.status == "ok":
+        if record.status == "ok" and not record.partial:  # as the live loop: a part's score takes no place
             reduced_length = record.length if record.reduced_length is None else record.reduced_length
             entry = Entry(
                 record.id, program, fitness, math.nan if record.metric is None else float(record.metric),
